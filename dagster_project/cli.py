@@ -1,0 +1,110 @@
+"""Command line: `python -m dagster_project run | summary | generate | check-catalogue`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from .settings import get_settings
+
+
+def _instance():
+    from dagster import DagsterInstance
+
+    return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+
+
+def cmd_run(_: argparse.Namespace) -> int:
+    from .definitions import defs
+
+    settings = get_settings()
+    started = time.perf_counter()
+    print(f"nightly run: {settings.enterprises:,} synthetic enterprises, data in {settings.data_dir}", flush=True)
+    result = defs.resolve_job_def("nightly").execute_in_process(
+        instance=_instance(), raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+    )
+    if not result.success:
+        failed = [e.step_key for e in result.all_events if e.is_step_failure]
+        print(f"\nRUN FAILED (steps: {failed}); the last published warehouse is unchanged: {settings.published_db}",
+              file=sys.stderr)
+        return 1
+    checks = [e.event_specific_data.asset_check_evaluation for e in result.all_events
+              if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    failed_checks = [c.check_name for c in checks if not c.passed]
+    if failed_checks or not settings.published_db.exists():
+        print(f"\nRUN STOPPED: asset check(s) failed: {failed_checks}; nothing published.", file=sys.stderr)
+        return 1
+    print(f"\nrun {result.run_id} finished in {time.perf_counter() - started:.1f}s")
+    return cmd_summary(None)
+
+
+def cmd_summary(_: argparse.Namespace | None) -> int:
+    from .stages import summary
+
+    settings = get_settings()
+    if not settings.published_db.exists():
+        print(f"no published warehouse at {settings.published_db}; run `make run` first", file=sys.stderr)
+        return 1
+    with duckdb.connect(str(settings.published_db), read_only=True) as conn:
+        run = conn.execute("SELECT run_id, finished_at, catalogue_version FROM audit.runs "
+                           "ORDER BY finished_at DESC LIMIT 1").fetchone()
+        table = summary(conn)
+        files = conn.execute("SELECT registry, sum(rows_in), sum(rows_accepted), sum(rows_quarantined) "
+                             "FROM audit.input_files WHERE run_id = ? GROUP BY 1 ORDER BY 1", [run[0]]).fetchall()
+    print(f"\nwarehouse (read-only for auditors): {settings.published_db}")
+    print(f"dashboards: {settings.dashboards_dir / 'index.html'}")
+    print(f"run {run[0]} at {run[1]}, catalogue {run[2]}")
+    print("\nrows per registry: in / accepted / quarantined")
+    for reg, n, a, q in files:
+        print(f"  {reg:<20} {n:>10,} {a:>10,} {q:>8,}")
+    print("\nliabilities per payment year and paying level (万元):")
+    with pl.Config(tbl_rows=40, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
+                   thousands_separator=True, float_precision=2):
+        print(table)
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .synthetic import write_landing
+
+    written = write_landing(Path(args.out), args.seed, args.enterprises, args.bad_share)
+    for name, path in written.items():
+        print(f"{name}: {path} ({path.stat().st_size:,} bytes)")
+    return 0
+
+
+def cmd_check_catalogue(_: argparse.Namespace) -> int:
+    from .catalogue import CatalogueError, load
+
+    try:
+        cat = load()
+    except CatalogueError as exc:
+        print(f"catalogue rejected: {exc}", file=sys.stderr)
+        return 2
+    print(f"catalogue {cat.version}: {len(cat.rules)} rules, {len(cat.costed())} costed")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dagster_project", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the whole nightly job in-process and print the summary")
+    sub.add_parser("summary", help="print the summary of the published warehouse")
+    sub.add_parser("check-catalogue", help="load and check seeds/catalogue")
+    gen = sub.add_parser("generate", help="write synthetic registries to a folder")
+    settings = get_settings()
+    gen.add_argument("--out", default=str(settings.landing_dir))
+    gen.add_argument("--enterprises", type=int, default=settings.enterprises)
+    gen.add_argument("--seed", type=int, default=settings.seed)
+    gen.add_argument("--bad-share", type=float, default=settings.bad_row_share)
+    args = parser.parse_args(argv)
+    handler = {"run": cmd_run, "summary": cmd_summary, "generate": cmd_generate,
+               "check-catalogue": cmd_check_catalogue}[args.command]
+    return handler(args)

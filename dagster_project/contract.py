@@ -1,0 +1,145 @@
+"""The data contract: what each registry export must contain (docs/data-contract.md explains it).
+
+Canonical English column names; the Chinese headers real exports use are aliases. Units are explicit
+in the column name or the metric row. Everything is read as text first and typed only after
+validation, so a malformed cell is quarantined with its reason instead of failing the whole read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["text", "code", "uscc", "id_number", "region", "date", "year", "decimal", "integer", "category"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    aliases: tuple[str, ...] = ()
+    required: bool = True  # the column must be present in the file
+    nullable: bool = False  # a present column may hold empty cells
+    unit: str | None = None
+    choices: tuple[str, ...] = ()  # for kind == "category"
+    personal: bool = False  # never published in clear (talents are people)
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Registry:
+    name: str
+    zh: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    file_prefixes: tuple[str, ...]  # how a landing file names the registry it belongs to
+    parent: str | None = None  # registry whose key this one references through `uscc`
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+ENTERPRISES = Registry(
+    name="enterprises",
+    zh="企业名录",
+    key=("uscc",),
+    file_prefixes=("enterprises", "企业名录"),
+    columns=(
+        Column("uscc", "uscc", ("统一社会信用代码", "信用代码"), doc="统一社会信用代码, GB 32100, check digit verified"),
+        Column("name", "text", ("企业名称", "名称")),
+        Column("region_code", "region", ("所在地区划代码", "区划代码", "行政区划代码"),
+               doc="banner/district code (GB/T 2260) or a city-level park code from seeds/reference/regions.csv"),
+        Column("industry_code", "code", ("行业代码", "国民经济行业代码"), doc="GB/T 4754-2017 division (2 digits)"),
+        Column("registered_on", "date", ("成立日期", "注册日期")),
+        Column("ownership", "category", ("所有制", "企业性质"), choices=("private", "state", "foreign", "collective"),
+               doc="private 民营 / state 国有 / foreign 外资 / collective 集体"),
+    ),
+)
+
+ENTERPRISE_METRICS = Registry(
+    name="enterprise_metrics",
+    zh="企业年度指标",
+    key=("uscc", "year", "metric"),
+    file_prefixes=("enterprise_metrics", "企业年度指标", "metrics"),
+    parent="enterprises",
+    columns=(
+        Column("uscc", "uscc", ("统一社会信用代码",)),
+        Column("year", "year", ("年度", "年份")),
+        Column("metric", "code", ("指标代码", "指标"), doc="a code from seeds/reference/metrics.csv"),
+        Column("value", "decimal", ("数值", "指标值"), doc="non-negative; unit as stated in the row"),
+        Column("unit", "code", ("单位", "计量单位"), doc="must equal the metric's unit in seeds/reference/metrics.csv"),
+    ),
+)
+
+PROJECTS = Registry(
+    name="projects",
+    zh="项目库",
+    key=("project_id",),
+    file_prefixes=("projects", "项目库", "项目"),
+    parent="enterprises",
+    columns=(
+        Column("project_id", "code", ("项目编号", "项目代码")),
+        Column("uscc", "uscc", ("建设单位统一社会信用代码", "统一社会信用代码")),
+        Column("project_name", "text", ("项目名称",)),
+        Column("project_type", "code", ("项目类型",), doc="a code from seeds/reference/project_types.csv"),
+        Column("region_code", "region", ("建设地点区划代码", "区划代码")),
+        Column("start_date", "date", ("开工日期",)),
+        Column("completion_date", "date", ("竣工日期", "建成日期"), nullable=True, doc="empty while under construction"),
+        Column("equipment_investment_yuan", "decimal", ("设备投资(元)", "设备投资额(元)"), unit="元"),
+        Column("total_investment_yuan", "decimal", ("总投资(元)", "总投资额(元)"), unit="元"),
+        Column("area_mu", "decimal", ("面积(亩)", "种植面积(亩)"), unit="亩", nullable=True),
+    ),
+)
+
+TALENTS = Registry(
+    name="talents",
+    zh="人才库",
+    key=("talent_id",),
+    file_prefixes=("talents", "人才库", "人才"),
+    parent="enterprises",
+    columns=(
+        Column("talent_id", "code", ("人才编号",)),
+        Column("name", "text", ("姓名",), personal=True),
+        Column("id_number", "id_number", ("身份证号", "公民身份号码"), personal=True,
+               doc="GB 11643 resident ID, check digit verified; replaced by a pseudonymous key on ingestion"),
+        Column("category", "category", ("人才类别", "类别"), choices=("A", "B", "C", "D", "E", "F"),
+               doc="certified category under 鄂尔多斯市高层次人才分类目录"),
+        Column("field", "category", ("领域",), choices=("science", "education_health", "management", "other"),
+               doc="科技创新 / 教育卫生 / 企业经营管理 / 其他"),
+        Column("employer_uscc", "uscc", ("用人单位统一社会信用代码", "用人单位信用代码")),
+        Column("region_code", "region", ("工作地区划代码", "区划代码")),
+        Column("arrival_date", "date", ("引进日期", "到岗日期")),
+        Column("departure_date", "date", ("离职日期",), nullable=True),
+        Column("employment", "category", ("引进方式", "全职柔性"), choices=("full_time", "flexible"),
+               doc="全职 full_time / 柔性 flexible"),
+        Column("degree", "category", ("学历", "学位"), choices=("doctorate", "master", "bachelor", "other")),
+        Column("title", "category", ("职称",), choices=("senior", "deputy_senior", "intermediate", "none")),
+        Column("annual_salary_yuan", "decimal", ("年薪(元)", "税前年薪(元)"), unit="元"),
+    ),
+)
+
+REGISTRIES: dict[str, Registry] = {r.name: r for r in (ENTERPRISES, ENTERPRISE_METRICS, PROJECTS, TALENTS)}
+# Validation order: parents before the registries that reference them.
+LOAD_ORDER: tuple[str, ...] = ("enterprises", "enterprise_metrics", "projects", "talents")
+
+# Chinese spellings of categorical values that exports use, mapped to canonical codes.
+VALUE_ALIASES: dict[str, dict[str, str]] = {
+    "ownership": {"民营": "private", "国有": "state", "外资": "foreign", "集体": "collective"},
+    "field": {"科技创新": "science", "教育卫生": "education_health", "企业经营管理": "management", "其他": "other"},
+    "employment": {"全职": "full_time", "柔性": "flexible"},
+    "degree": {"博士": "doctorate", "硕士": "master", "本科": "bachelor", "其他": "other"},
+    "title": {"正高级": "senior", "副高级": "deputy_senior", "中级": "intermediate", "无": "none"},
+}
+
+
+def header_map(registry: Registry) -> dict[str, str]:
+    """Every accepted header spelling (canonical or alias, case/space-insensitive) -> canonical name."""
+    out: dict[str, str] = {}
+    for col in registry.columns:
+        for spelling in (col.name, *col.aliases):
+            out[normalise_header(spelling)] = col.name
+    return out
+
+
+def normalise_header(h: str) -> str:
+    return h.strip().lstrip("\ufeff").replace("（", "(").replace("）", ")").replace(" ", "").lower()

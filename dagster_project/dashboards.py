@@ -1,0 +1,94 @@
+"""Static dashboard pages (Plotly, Simplified Chinese labels) that open offline from disk.
+
+Every page loads one shared static/plotly.min.js (from the pinned plotly package) instead of a CDN or an
+inlined copy, and says which run produced it and how to get the same figures from the warehouse.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+from pathlib import Path
+
+import duckdb
+import plotly.graph_objects as go
+import polars as pl
+from plotly.offline import get_plotlyjs
+
+from .settings import STATIC_DIR
+
+LEVEL_ZH = {"central": "中央", "region": "自治区", "city": "盟市", "banner": "旗区"}
+LEVEL_COLOUR = {"central": "#6b4c9a", "region": "#c0392b", "city": "#2471a3", "banner": "#229954"}
+PAGE_SQL = """SELECT payment_year, paying_level, CAST(sum(amount_yuan) AS DECIMAL(18,2)) AS amount_yuan
+FROM ledger.liabilities GROUP BY ALL ORDER BY ALL"""
+
+
+def write_static(out: Path) -> None:
+    static = out / "static"
+    static.mkdir(parents=True, exist_ok=True)
+    js = static / "plotly.min.js"
+    if not js.exists() or js.stat().st_size < 1000:
+        js.write_text(get_plotlyjs(), encoding="utf-8")
+    for f in STATIC_DIR.glob("*.css"):
+        shutil.copy2(f, static / f.name)
+
+
+def wan(yuan) -> str:
+    return f"{float(yuan) / 10000:,.2f}"
+
+
+def liabilities_page(conn: duckdb.DuckDBPyConnection, out: Path, run: dict) -> Path:
+    data = conn.execute(PAGE_SQL).pl()
+    fig = go.Figure()
+    for level in LEVEL_ZH:
+        part = data.filter(pl.col("paying_level") == level)
+        if part.is_empty():
+            continue
+        fig.add_bar(
+            x=part["payment_year"].to_list(), y=[float(v) / 10000 for v in part["amount_yuan"]], name=LEVEL_ZH[level],
+            marker_color=LEVEL_COLOUR[level], customdata=[f"{float(v):,.2f}" for v in part["amount_yuan"]],
+            hovertemplate="%{x}年 " + LEVEL_ZH[level] + "：%{y:,.2f} 万元（%{customdata} 元）<extra></extra>",
+        )
+    fig.update_layout(barmode="stack", title="政策兑现资金按支付年度和承担层级（万元）", xaxis_title="支付年度",
+                      yaxis_title="金额（万元）", legend_title="承担层级", font={"size": 15},
+                      xaxis={"dtick": 1}, template="plotly_white", height=520)
+    table = _table(data)
+    body = f"""
+<div class="card">{fig.to_html(full_html=False, include_plotlyjs=False, div_id="liabilities-by-year-level")}</div>
+<div class="card"><h2>明细表（万元）</h2>{table}</div>"""
+    path = out / "index.html"
+    path.write_text(_page("政策成本总览：按年度和层级", body, run, PAGE_SQL), encoding="utf-8")
+    return path
+
+
+def _table(data: pl.DataFrame) -> str:
+    if data.is_empty():
+        return "<p>本次运行没有负债记录。</p>"
+    wide = data.pivot(on="paying_level", index="payment_year", values="amount_yuan").sort("payment_year")
+    levels = [lvl for lvl in LEVEL_ZH if lvl in wide.columns]
+    head = "".join(f"<th>{LEVEL_ZH[lvl]}</th>" for lvl in levels)
+    rows = []
+    for r in wide.iter_rows(named=True):
+        total = sum(float(r[lvl] or 0) for lvl in levels)
+        cells = "".join(f"<td>{wan(r[lvl] or 0)}</td>" for lvl in levels)
+        rows.append(f"<tr><td>{r['payment_year']}年</td>{cells}<td>{wan(total)}</td></tr>")
+    return f"<table id='liabilities-table'><tr><th>支付年度</th>{head}<th>合计</th></tr>{''.join(rows)}</table>"
+
+
+def _page(title: str, body: str, run: dict, sql: str) -> str:
+    meta = (f"运行编号 {html.escape(run['run_id'])} · 生成时间 {html.escape(run['generated_at'])} · "
+            f"政策目录版本 {html.escape(run['catalogue_version'])}")
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="static/style.css"><script src="static/plotly.min.js"></script></head>
+<body><header><h1>{html.escape(title)}</h1><div>{meta}</div></header>
+<main>{body}</main>
+<footer>数据为合成示例数据（非真实登记数据）。同样的数字可在数据仓库中查询（只读打开 warehouse.duckdb）：
+<pre><code>{html.escape(sql)}</code></pre></footer></body></html>"""
+
+
+def build_site(conn: duckdb.DuckDBPyConnection, out: Path, run: dict) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    write_static(out)
+    return [liabilities_page(conn, out, run)]

@@ -1,0 +1,33 @@
+"""The Dagster code location: assets, checks, the nightly job and schedule, the DuckDB resource."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from .pipeline import ASSETS, CHECKS
+from .settings import get_settings
+
+WRITER_TAG = {"nmg/warehouse-writer": "build"}  # dagster_home/dagster.yaml limits runs with this tag to one
+
+
+def duckdb_resource() -> DuckDBResource:
+    path = get_settings().build_db
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return DuckDBResource(database=str(path))
+
+
+nightly_job = dg.define_asset_job(
+    "nightly", selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor, tags=WRITER_TAG,
+    description="Whole pipeline: registries -> validation -> ledger -> dashboards -> published warehouse.",
+)
+
+nightly_schedule = dg.ScheduleDefinition(
+    name="nightly_0200_asia_shanghai", job=nightly_job, cron_schedule="0 2 * * *",
+    execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+defs = dg.Definitions(
+    assets=ASSETS, asset_checks=CHECKS, jobs=[nightly_job], schedules=[nightly_schedule],
+    resources={"duckdb": duckdb_resource()},
+)

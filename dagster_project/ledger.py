@@ -1,0 +1,119 @@
+"""Apply the catalogue to the registries: award candidates per rule, then the fixed transforms in sql/.
+
+Python only fills the templates (sql/rule_candidates_*.sql) with expressions that formulas.py has
+whitelisted and literals sqlglot has quoted; caps, rounding, stacking, schedules and shares are plain SQL.
+The registry schema is a parameter so a forecast can push projected registries through the same engine.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from .catalogue import Catalogue, Rule, rule_record
+from .formulas import sql_literal
+from .warehouse import run_sql, sql_text, write_table
+
+OPEN_END = date(2099, 12, 31)
+TRANSFORMS = ("awards", "payments", "liabilities", "mart_liabilities")
+
+
+def amount_sql(rule: Rule) -> tuple[str, str]:
+    """(amount expression, tier label expression) for a rule with a formula or tiers."""
+    if not rule.tiers:
+        return rule.amount_sql or "NULL", "NULL"
+    amounts, labels = [], []
+    for t in rule.tiers:
+        if t.equals is not None:
+            cond = f"({rule.tiers_by_sql}) = {sql_literal(t.equals)}"
+        else:
+            parts = [f"({rule.tiers_by_sql}) >= {t.min}" if t.min is not None else "TRUE"]
+            if t.max is not None:
+                parts.append(f"({rule.tiers_by_sql}) < {t.max}")
+            cond = " AND ".join(parts)
+        amounts.append(f"WHEN {cond} THEN ({t.amount_sql})")
+        labels.append(f"WHEN {cond} THEN {sql_literal(t.label)}")
+    return f"(CASE {' '.join(amounts)} END)", f"(CASE {' '.join(labels)} END)"
+
+
+def candidates_sql(rule: Rule, registry_schema: str = "registry") -> str:
+    amount, tier = amount_sql(rule)
+    valid_from, valid_to = rule.valid_from, rule.valid_to or OPEN_END
+    names = sorted(set(rule.variables) | _fields_used(rule))
+    inputs = "json_object(" + ", ".join(f"{sql_literal(n)}, \"{n}\"" for n in names) + ")" if names else "NULL"
+    params = dict(rule_id=sql_literal(rule.id), registry_schema=registry_schema, amount=amount, tier_label=tier,
+                  eligibility=rule.eligibility_sql, inputs_json=inputs)
+    if rule.beneficiary == "enterprise":
+        metrics = sorted({v["metric"] for v in rule.variables.values()})
+        offsets = [int(v.get("year_offset", 0)) for v in rule.variables.values()]
+        columns = ", ".join(
+            f"max(m.value) FILTER (WHERE m.metric = {sql_literal(v['metric'])} "
+            f"AND m.year = y.award_year + {int(v.get('year_offset', 0))}) AS \"{name}\""
+            for name, v in rule.variables.items())
+        return sql_text("rule_candidates_enterprise", **params, metrics=", ".join(map(sql_literal, metrics)),
+                        first_year=str(valid_from.year), last_year=str(valid_to.year), variable_columns=columns,
+                        min_offset=str(min(offsets)), max_offset=str(max(offsets)))
+    return sql_text(f"rule_candidates_{rule.beneficiary}", **params, trigger=rule.trigger,
+                    valid_from=f"DATE '{valid_from}'", valid_to=f"DATE '{valid_to}'")
+
+
+def _fields_used(rule: Rule) -> set[str]:
+    from .formulas import referenced_names
+
+    texts = [rule.raw.get("eligibility", "TRUE")]
+    texts += [rule.raw["amount"]] if "amount" in rule.raw else [rule.raw["tiers"]["by"]] + [
+        b["amount"] for b in rule.raw["tiers"]["brackets"]]
+    return set().union(*(referenced_names(str(t)) for t in texts)) - set(rule.variables)
+
+
+def write_catalogue(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str) -> None:
+    """catalogue.* tables: documents, rules, shares, instalments, tiers and the version."""
+    docs = pl.DataFrame([{**{k: d.get(k) for k in ("document", "title", "level", "notes")},
+                          "issued": str(d.get("issued") or ""),
+                          "line_first": d["source_lines"][0], "line_last": d["source_lines"][1]}
+                         for d in cat.documents])
+    write_table(conn, "catalogue.documents", docs)
+    rules = pl.DataFrame([rule_record(r) for r in cat.rules], infer_schema_length=None)
+    write_table(conn, "catalogue.rules", rules.with_columns(
+        pl.col("cap_per_award", "cap_per_beneficiary_year").cast(pl.Decimal(18, 2))))
+    shares, instalments, tiers = [], [], []
+    level_order = {"central": 0, "region": 1, "city": 2, "banner": 3}
+    for r in cat.costed():
+        cum = 0
+        for lvl in sorted(r.shares, key=level_order.__getitem__):
+            cum += r.shares[lvl]
+            shares.append({"rule_id": r.id, "level": lvl, "share": r.shares[lvl], "cum_share": cum})
+        total, running = sum(r.instalments), 0
+        for i, w in enumerate(r.instalments):
+            running += w
+            instalments.append({"rule_id": r.id, "instalment_no": i + 1, "instalment_count": len(r.instalments),
+                                "year_offset": i, "weight": w, "cum_weight": running, "total_weight": total})
+        tiers += [{"rule_id": r.id, "label": t.label, "min": t.min, "max": t.max, "equals": t.equals,
+                   "amount_sql": t.amount_sql} for t in r.tiers]
+    write_table(conn, "catalogue.rule_shares", pl.DataFrame(shares).with_columns(
+        pl.col("share", "cum_share").cast(pl.Decimal(9, 6))))
+    write_table(conn, "catalogue.rule_instalments", pl.DataFrame(instalments))
+    write_table(conn, "catalogue.rule_tiers", pl.DataFrame(
+        tiers, schema={"rule_id": pl.String, "label": pl.String, "min": pl.Decimal(20, 4), "max": pl.Decimal(20, 4),
+                       "equals": pl.String, "amount_sql": pl.String}))
+    write_table(conn, "catalogue.version", pl.DataFrame({"catalogue_version": [cat.version], "run_id": [run_id],
+                                                        "rules": [len(cat.rules)], "costed": [len(cat.costed())]}))
+
+
+def build_candidates(conn: duckdb.DuckDBPyConnection, cat: Catalogue, registry_schema: str = "registry") -> None:
+    selects = [candidates_sql(r, registry_schema) for r in cat.costed()]
+    conn.execute("CREATE OR REPLACE TABLE ledger.award_candidates AS " + "\nUNION ALL BY NAME\n".join(
+        f"({s})" for s in selects))
+
+
+def build_ledger(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str, as_of_year: int) -> None:
+    build_candidates(conn, cat)
+    for name in TRANSFORMS:
+        run_sql(conn, name, run_id=sql_literal(run_id), catalogue_version=sql_literal(cat.version),
+                as_of_year=str(as_of_year))
+
+
+def reconciliation_failures(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return conn.execute(sql_text("check_share_reconciliation")).pl()

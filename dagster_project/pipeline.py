@@ -1,0 +1,173 @@
+"""Dagster assets and asset checks: one asset per stage, each a thin call into stages.py."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from . import dashboards, publish, stages
+from .catalogue import load as load_catalogue_files
+from .ledger import reconciliation_failures
+from .settings import REPO_ROOT, get_settings
+
+TZ = ZoneInfo("Asia/Shanghai")
+GROUP = "nightly"
+
+
+def today() -> date:
+    """The run's date in Asia/Shanghai; NMG_AS_OF=YYYY-MM-DD pins it (tests, re-runs of an old night)."""
+    pinned = os.environ.get("NMG_AS_OF")
+    return date.fromisoformat(pinned) if pinned else datetime.now(TZ).date()
+
+
+def code_version() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+@dg.asset(group_name=GROUP, description="Reference data from seeds/reference into ref.* (regions, industries, metrics).")
+def reference_data(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as conn:
+        counts = stages.load_reference(conn)
+    context.log.info(f"reference tables loaded: {counts}")
+    return dg.MaterializeResult(metadata={f"rows_{k}": v for k, v in counts.items()})
+
+
+@dg.asset(group_name=GROUP, description="The policy catalogue (seeds/catalogue/*.yaml), checked and written to catalogue.*.")
+def policy_catalogue(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as conn:
+        cat = stages.load_catalogue(conn, context.run_id)
+    context.log.info(f"catalogue {cat.version}: {len(cat.rules)} rules, {len(cat.costed())} costed")
+    return dg.MaterializeResult(metadata={"catalogue_version": cat.version, "rules": len(cat.rules),
+                                          "costed": len(cat.costed())})
+
+
+@dg.asset(group_name=GROUP, description="Registry exports in the landing folder (synthetic unless NMG_USE_LANDING=1).")
+def landing_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    paths = stages.prepare_landing(get_settings(), context.log.info)
+    return dg.MaterializeResult(metadata={"files": ", ".join(p.name for p in paths)})
+
+
+@dg.asset(group_name=GROUP, deps=[landing_files],
+          description="Every landing file read as text into staging.* (never published), fingerprinted in audit.input_files.")
+def staged_registries(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as conn:
+        log = stages.ingest_landing(conn, get_settings(), context.run_id, context.log.info)
+    return dg.MaterializeResult(metadata={"files": log.height, "refused": int((log["status"] == "refused").sum()),
+                                          "rows_in": int(log["rows_in"].sum() or 0)})
+
+
+@dg.asset(group_name=GROUP, deps=[staged_registries, reference_data],
+          description="Pandera-validated, typed registries (registry.*); failing rows in audit.quarantine.")
+def validated_registries(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as conn:
+        acc = stages.validate_registries(conn, get_settings(), context.run_id, today(), context.log.info)
+    return dg.MaterializeResult(metadata={"rows_in": int(acc["rows_in"].sum()),
+                                          "rows_accepted": int(acc["rows_accepted"].sum()),
+                                          "rows_quarantined": int(acc["rows_quarantined"].sum())})
+
+
+@dg.asset_check(asset=validated_registries, blocking=True,
+                description="Every row is either accepted or quarantined (rows in = accepted + quarantined).")
+def rows_accounted_for(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as conn:
+        bad = conn.execute("""
+            SELECT f.file, f.rows_in, f.rows_accepted, f.rows_quarantined
+            FROM audit.input_files f WHERE f.run_id = ? AND f.status = 'read'
+              AND f.rows_in <> f.rows_accepted + f.rows_quarantined""", [context.run_id]).fetchall()
+    return dg.AssetCheckResult(passed=not bad, metadata={"mismatched_files": str(bad)})
+
+
+@dg.asset_check(asset=validated_registries, blocking=True,
+                description="No landing file was refused whole (unreadable, empty, missing a required column).")
+def no_refused_files(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as conn:
+        refused = conn.execute("SELECT file, message FROM audit.input_files WHERE run_id = ? AND status = 'refused'",
+                               [context.run_id]).fetchall()
+    return dg.AssetCheckResult(passed=not refused, metadata={"refused": "\n".join(f"{f}: {m}" for f, m in refused)})
+
+
+@dg.asset_check(asset=validated_registries, blocking=True,
+                description="Quarantined share of each registry stays under NMG_MAX_QUARANTINE_SHARE.")
+def quarantine_share_below_threshold(context: dg.AssetCheckExecutionContext,
+                                     duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    limit = get_settings().max_quarantine_share
+    with duckdb.get_connection() as conn:
+        rows = conn.execute("""SELECT registry, sum(rows_in), sum(rows_quarantined) FROM audit.input_files
+                               WHERE run_id = ? AND status = 'read' GROUP BY registry ORDER BY registry""",
+                            [context.run_id]).fetchall()
+    shares = {r: (q / n if n else 0.0) for r, n, q in rows}
+    worst = max(shares.values(), default=0.0)
+    return dg.AssetCheckResult(passed=worst <= limit, metadata={"limit": limit, **{f"share_{r}": round(s, 4)
+                                                                                   for r, s in shares.items()}})
+
+
+@dg.asset(group_name=GROUP, deps=[validated_registries, policy_catalogue],
+          description="The liability ledger (ledger.*) and its marts (marts.*): beneficiary × rule × year × level.")
+def liability_ledger(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    cat = load_catalogue_files()
+    with duckdb.get_connection() as conn:
+        stats = stages.compute_ledger(conn, cat, context.run_id, today().year)
+    context.log.info(f"ledger: {stats['ledger_rows']:,} rows, {stats['total_yuan']} 元 in all")
+    return dg.MaterializeResult(metadata=stats)
+
+
+@dg.asset_check(asset=liability_ledger, blocking=True,
+                description="For every award, the level amounts add up to the award, to the fen.")
+def shares_reconcile_to_the_fen(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as conn:
+        bad = reconciliation_failures(conn)
+    return dg.AssetCheckResult(passed=bad.is_empty(), metadata={"unreconciled_awards": bad.height})
+
+
+@dg.asset_check(asset=liability_ledger, blocking=True, description="No ledger amount is negative.")
+def no_negative_amounts(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as conn:
+        n = conn.execute("SELECT count(*) FROM ledger.liabilities WHERE amount_yuan < 0").fetchone()[0]
+    return dg.AssetCheckResult(passed=n == 0, metadata={"negative_rows": n})
+
+
+def _run_info(conn, run_id: str) -> dict:
+    version = conn.execute("SELECT catalogue_version FROM catalogue.version").fetchone()[0]
+    return {"run_id": run_id, "catalogue_version": version,
+            "generated_at": datetime.now(TZ).strftime("%Y-%m-%d %H:%M:%S（北京时间）")}
+
+
+@dg.asset(group_name=GROUP, deps=[liability_ledger],
+          description="Static dashboard pages in dashboards/ (offline, Simplified Chinese).")
+def dashboard_site(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    settings = get_settings()
+    with duckdb.get_connection() as conn:
+        pages = dashboards.build_site(conn, settings.dashboards_dir, _run_info(conn, context.run_id))
+    context.log.info(f"dashboards written: {', '.join(str(p) for p in pages)}")
+    return dg.MaterializeResult(metadata={"pages": ", ".join(str(p) for p in pages)})
+
+
+@dg.asset(group_name=GROUP, deps=[liability_ledger, dashboard_site],
+          description="The auditors' warehouse: a new read-only snapshot, atomically replacing the last one.")
+def published_warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    settings = get_settings()
+    started = context.instance.get_run_stats(context.run_id).start_time or time.time()
+    with duckdb.get_connection() as conn:
+        version = conn.execute("SELECT catalogue_version FROM catalogue.version").fetchone()[0]
+        stages.record_run(conn, context.run_id, "succeeded", started, version,
+                          {"enterprises": settings.enterprises, "seed": settings.seed,
+                           "bad_row_share": settings.bad_row_share, "as_of": str(today())}, code_version())
+        path = publish.publish(conn, settings, context.run_id)
+    context.log.info(f"published {path}")
+    return dg.MaterializeResult(metadata={"path": str(path)})
+
+
+ASSETS = [reference_data, policy_catalogue, landing_files, staged_registries, validated_registries,
+          liability_ledger, dashboard_site, published_warehouse]
+CHECKS = [rows_accounted_for, no_refused_files, quarantine_share_below_threshold, shares_reconcile_to_the_fen,
+          no_negative_amounts]

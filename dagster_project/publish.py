@@ -1,0 +1,63 @@
+"""Publication of the auditors' warehouse: a new snapshot file, then an atomic rename over the old one.
+
+Readers that have the previous file open keep reading it (the rename does not touch their open file), a
+failed run never reaches this step, and no reader ever sees half a run. The last N snapshots are kept
+for "as of" queries. The staging schema (clear personal data) is never published.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from .settings import Settings
+from .warehouse import PUBLISHED_SCHEMAS
+
+
+def publish(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> Path:
+    target = settings.published_db
+    target.parent.mkdir(parents=True, exist_ok=True)
+    settings.snapshots_dir.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{run_id}.tmp")
+    tmp.unlink(missing_ok=True)
+    conn.execute(f"ATTACH '{tmp}' AS pub")
+    try:
+        tables = conn.execute(
+            "SELECT table_schema, table_name, comment FROM duckdb_tables() "
+            "WHERE database_name = current_database() AND table_schema IN "
+            f"({', '.join(repr(s) for s in PUBLISHED_SCHEMAS)}) ORDER BY ALL").fetchall()
+        for schema in PUBLISHED_SCHEMAS:
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS pub.{schema}")
+        for schema, table, comment in tables:
+            conn.execute(f"CREATE TABLE pub.{schema}.{table} AS SELECT * FROM {schema}.{table}")
+            if comment:
+                conn.execute(f"COMMENT ON TABLE pub.{schema}.{table} IS ?".replace("?", _q(comment)))
+        conn.execute("CHECKPOINT pub")
+    finally:
+        conn.execute("DETACH pub")
+    _fsync(tmp)
+    snapshot = settings.snapshots_dir / f"warehouse-{run_id}.duckdb"
+    os.link(tmp, snapshot) if not snapshot.exists() else None
+    os.replace(tmp, target)  # atomic on POSIX: readers see the old file or the new one, never a mix
+    _prune(settings.snapshots_dir, settings.keep_snapshots)
+    return target
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _prune(folder: Path, keep: int) -> None:
+    snaps = sorted(folder.glob("warehouse-*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in snaps[keep:]:
+        old.unlink()

@@ -1,0 +1,63 @@
+"""Where things live and the run's tunable parameters, read once from the environment.
+
+Every path defaults to a folder under the repository so `make run` needs no configuration;
+operators override them with NMG_* environment variables (see docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = REPO_ROOT / "seeds"
+SQL_DIR = REPO_ROOT / "sql"
+STATIC_DIR = REPO_ROOT / "assets"
+SOURCE_TEXT = REPO_ROOT.parent / "shared" / "seeds" / "000_acf4c8df6a851f9c.txt"
+
+
+def _env_path(name: str, default: Path) -> Path:
+    return Path(os.environ.get(name, str(default))).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=lambda: _env_path("NMG_DATA_DIR", REPO_ROOT / "data"))
+    dashboards_dir: Path = field(
+        default_factory=lambda: _env_path("NMG_DASHBOARDS_DIR", REPO_ROOT / "dashboards")
+    )
+    # Synthetic registry size and seed (the default input: no real registry data is public).
+    enterprises: int = field(default_factory=lambda: int(os.environ.get("NMG_ENTERPRISES", "20000")))
+    seed: int = field(default_factory=lambda: int(os.environ.get("NMG_SEED", "20240121")))
+    bad_row_share: float = field(default_factory=lambda: float(os.environ.get("NMG_BAD_ROW_SHARE", "0.01")))
+    # The asset check fails when more than this share of a registry's rows is quarantined.
+    max_quarantine_share: float = field(
+        default_factory=lambda: float(os.environ.get("NMG_MAX_QUARANTINE_SHARE", "0.05"))
+    )
+    # Use files already in the landing folder instead of generating synthetic ones.
+    use_landing_as_is: bool = field(default_factory=lambda: os.environ.get("NMG_USE_LANDING", "0") == "1")
+    keep_snapshots: int = field(default_factory=lambda: int(os.environ.get("NMG_KEEP_SNAPSHOTS", "7")))
+    pseudonym_salt: str = field(default_factory=lambda: os.environ.get("NMG_PSEUDONYM_SALT", "nmg-fiscal-dev"))
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.data_dir / "landing"
+
+    @property
+    def build_db(self) -> Path:
+        """The working DuckDB file a run writes; never opened by auditors."""
+        return self.data_dir / "build" / "warehouse_build.duckdb"
+
+    @property
+    def published_db(self) -> Path:
+        """The published snapshot auditors open read-only; replaced atomically by each good run."""
+        return self.data_dir / "warehouse" / "warehouse.duckdb"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.data_dir / "warehouse" / "snapshots"
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,157 @@
+"""The pipeline's stages as plain functions over a DuckDB connection: Dagster assets (pipeline.py), the
+CLI and the tests all call these, so there is one implementation of each stage."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from . import catalogue as catalogue_mod
+from . import ingest, reference, synthetic, validate
+from .contract import LOAD_ORDER, REGISTRIES
+from .ledger import build_ledger, write_catalogue
+from .settings import Settings
+from .warehouse import append_table, ensure_schemas, query, write_table
+
+FILE_LOG_SCHEMA = {
+    "run_id": pl.String, "file": pl.String, "path": pl.String, "registry": pl.String, "size_bytes": pl.Int64,
+    "sha256": pl.String, "encoding": pl.String, "delimiter": pl.String, "header_row": pl.Int64,
+    "rows_in": pl.Int64, "rows_accepted": pl.Int64, "rows_quarantined": pl.Int64, "status": pl.String,
+    "message": pl.String, "extra_columns": pl.String,
+}
+
+
+def load_reference(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    ensure_schemas(conn)
+    counts = {}
+    for table in reference.REFERENCE_TABLES:
+        frame = reference.load(table)
+        write_table(conn, f"ref.{table}", frame)
+        counts[table] = frame.height
+    return counts
+
+
+def load_catalogue(conn: duckdb.DuckDBPyConnection, run_id: str) -> catalogue_mod.Catalogue:
+    ensure_schemas(conn)
+    cat = catalogue_mod.load()
+    write_catalogue(conn, cat, run_id)
+    return cat
+
+
+def prepare_landing(settings: Settings, log=print) -> list[Path]:
+    """Generate the synthetic registries into the landing folder unless told to use what is there."""
+    if settings.use_landing_as_is:
+        log(f"using the files already in {settings.landing_dir}")
+        return sorted(settings.landing_dir.iterdir())
+    started = time.perf_counter()
+    written = synthetic.write_landing(settings.landing_dir, settings.seed, settings.enterprises,
+                                      settings.bad_row_share)
+    log(f"generated synthetic registries ({settings.enterprises:,} enterprises, seed {settings.seed}) "
+        f"in {time.perf_counter() - started:.1f}s: {', '.join(p.name for p in written.values())}")
+    return list(written.values())
+
+
+def ingest_landing(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, log=print) -> pl.DataFrame:
+    """Read every landing file as text into staging.<registry>; record each file in audit.input_files."""
+    ensure_schemas(conn)
+    files = ingest.discover(settings.landing_dir)
+    frames: dict[str, list[pl.DataFrame]] = {name: [] for name in REGISTRIES}
+    for lf in files:
+        try:
+            frames[lf.registry].append(ingest.read_text(lf, settings.data_dir / "build" / "scratch"))
+            lf.status = "read"
+            log(f"read {lf.path.name}: {lf.rows_in:,} rows as {lf.registry} ({lf.encoding})")
+        except ingest.FileRefused as exc:
+            lf.status, lf.message = "refused", str(exc)
+            log(f"REFUSED {exc}")
+    for name, parts in frames.items():
+        cols = [c.name for c in REGISTRIES[name].columns] + ["_row", "_file"]
+        empty = pl.DataFrame(schema={c: pl.Int64 if c == "_row" else pl.String for c in cols})
+        write_table(conn, f"staging.{name}", pl.concat([empty, *[p.select(cols) for p in parts]], how="vertical"))
+    log_frame = pl.DataFrame([{**lf.record(), "run_id": run_id} for lf in files], schema=FILE_LOG_SCHEMA,
+                             strict=False) if files else pl.DataFrame(schema=FILE_LOG_SCHEMA)
+    conn.execute("DELETE FROM audit.input_files WHERE run_id = ?", [run_id]) if _exists(conn, "audit.input_files") \
+        else None
+    append_table(conn, "audit.input_files", log_frame)
+    return log_frame
+
+
+def _exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return bool(conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema=? AND table_name=?",
+                             [schema, name]).fetchone()[0])
+
+
+def validate_registries(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, today: date,
+                        log=print) -> pl.DataFrame:
+    """Pandera-validate each staged registry; accepted rows typed into registry.*, the rest quarantined."""
+    accounting, quarantines = [], []
+    parent_keys = None
+    for name in LOAD_ORDER:
+        spec = REGISTRIES[name]
+        text = query(conn, f"SELECT * FROM staging.{name} ORDER BY _file, _row")
+        ctx = validate.Context.build(today, parent_keys if spec.parent else None)
+        accepted, quarantine = validate.validate(text, spec, ctx)
+        typed = validate.typed(accepted, spec, settings.pseudonym_salt)
+        write_table(conn, f"registry.{name}", typed)
+        if name == "enterprises":
+            parent_keys = typed["uscc"]
+        quarantines.append(quarantine.with_columns(pl.lit(run_id).alias("run_id"), pl.lit(name).alias("registry")))
+        per_file = _per_file_counts(text, quarantine, name)
+        accounting.append(per_file)
+        log(f"validated {name}: {text.height:,} in, {accepted.height:,} accepted, "
+            f"{text.height - accepted.height:,} quarantined")
+    q = pl.concat(quarantines, how="vertical_relaxed").select(
+        "run_id", "registry", pl.col("_file").alias("file"), pl.col("_row").alias("source_row"), "field", "reason",
+        "value", "raw_record")
+    if _exists(conn, "audit.quarantine"):
+        conn.execute("DELETE FROM audit.quarantine WHERE run_id = ?", [run_id])
+    append_table(conn, "audit.quarantine", q)
+    acc = pl.concat(accounting)
+    for row in acc.iter_rows(named=True):
+        conn.execute("UPDATE audit.input_files SET rows_accepted = ?, rows_quarantined = ? "
+                     "WHERE run_id = ? AND file = ?", [row["rows_accepted"], row["rows_quarantined"], run_id,
+                                                       row["file"]])
+    return acc
+
+
+def _per_file_counts(text: pl.DataFrame, quarantine: pl.DataFrame, registry: str) -> pl.DataFrame:
+    rows_in = text.group_by("_file").len("rows_in")
+    bad = quarantine.group_by("_file").agg(pl.col("_row").n_unique().alias("rows_quarantined"))
+    out = rows_in.join(bad, on="_file", how="left").with_columns(pl.col("rows_quarantined").fill_null(0))
+    return out.select(pl.lit(registry).alias("registry"), pl.col("_file").alias("file"), "rows_in",
+                      (pl.col("rows_in") - pl.col("rows_quarantined")).alias("rows_accepted"), "rows_quarantined")
+
+
+def compute_ledger(conn: duckdb.DuckDBPyConnection, cat: catalogue_mod.Catalogue, run_id: str, as_of_year: int) -> dict:
+    build_ledger(conn, cat, run_id, as_of_year)
+    stats = conn.execute("SELECT count(*), COALESCE(sum(amount_yuan), 0) FROM ledger.liabilities").fetchone()
+    return {"ledger_rows": stats[0], "total_yuan": str(stats[1])}
+
+
+def record_run(conn: duckdb.DuckDBPyConnection, run_id: str, status: str, started_at: float, cat_version: str,
+               params: dict, code_version: str) -> None:
+    ensure_schemas(conn)
+    conn.execute("""CREATE TABLE IF NOT EXISTS audit.runs (run_id VARCHAR PRIMARY KEY, started_at TIMESTAMPTZ,
+        finished_at TIMESTAMPTZ, status VARCHAR, code_version VARCHAR, catalogue_version VARCHAR,
+        parameters JSON)""")
+    conn.execute("DELETE FROM audit.runs WHERE run_id = ?", [run_id])
+    conn.execute("INSERT INTO audit.runs VALUES (?, to_timestamp(?), now(), ?, ?, ?, ?)",
+                 [run_id, started_at, status, code_version, cat_version, json.dumps(params, ensure_ascii=False)])
+
+
+def summary(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Liabilities per payment year (rows) and paying level (columns), in 万元."""
+    frame = query(conn, """
+        SELECT payment_year, paying_level, CAST(sum(amount_yuan) / 10000 AS DECIMAL(18, 2)) AS wan_yuan
+        FROM ledger.liabilities GROUP BY ALL ORDER BY ALL""")
+    if frame.is_empty():
+        return frame
+    levels = [lvl for lvl in ("central", "region", "city", "banner") if lvl in frame["paying_level"].unique()]
+    wide = frame.pivot(on="paying_level", index="payment_year", values="wan_yuan").fill_null(0)
+    return wide.select("payment_year", *levels).with_columns(total=pl.sum_horizontal(levels)).sort("payment_year")

@@ -1,0 +1,337 @@
+"""Deterministic synthetic registries (no real registry data is public).
+
+Same seed and size -> byte-identical files. Distributions are assumptions chosen to be plausible for
+Inner Mongolia (see docs/data-contract.md, "Synthetic data"): enterprises spread over the 12
+leagues/cities by a rough share of market entities, industries by seeds/reference/industries.csv,
+registration years skewed to recent years, a few years of metric history, projects and talents.
+A configurable share of rows is deliberately broken so validation and quarantine are exercised.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from . import reference
+from .checkdigits import USCC_ALPHABET, ric_check_chars, uscc_check_chars
+
+FIRST_YEAR, LAST_YEAR = 2015, 2025  # metric history; 2025 is the last complete year
+# Rough share of market entities per league/city (assumption for synthetic data only).
+CITY_WEIGHTS = {
+    "150100": 0.17, "150200": 0.15, "150300": 0.02, "150400": 0.13, "150500": 0.09, "150600": 0.14,
+    "150700": 0.08, "150800": 0.06, "150900": 0.06, "152200": 0.04, "152500": 0.04, "152900": 0.02,
+}
+PARK_SHARE_IN_ORDOS = 0.08
+CATEGORY_SHARES = {"A": 0.005, "B": 0.02, "C": 0.07, "D": 0.155, "E": 0.30, "F": 0.45}
+SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎")
+GIVEN = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志文斌宇浩然晨阳巴特尔乌兰其木格")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    enterprises: int
+
+    @property
+    def talents(self) -> int:
+        return max(60, self.enterprises // 20)
+
+
+def _rng(seed: int, stream: str) -> np.random.Generator:
+    # One independent stream per registry so adding a column to one does not reshuffle the others.
+    return np.random.default_rng([seed, sum(map(ord, stream))])
+
+
+def _dates(rng: np.random.Generator, n: int, start: date, end: date) -> np.ndarray:
+    days = rng.integers(0, (end - start).days + 1, n)
+    return np.datetime64(start) + days.astype("timedelta64[D]")
+
+
+def _uscc(rng: np.random.Generator, region_codes: np.ndarray) -> np.ndarray:
+    n = len(region_codes)
+    head = np.array([[int(c) for c in "91" + r] for r in region_codes]) if n else np.empty((0, 8), int)
+    org = rng.integers(0, len(USCC_ALPHABET), (n, 9))
+    org[:, 0] = rng.integers(0, 10, n)  # organisation codes mostly start with a digit
+    body = np.concatenate([head, org], axis=1)
+    alphabet = np.array(list(USCC_ALPHABET))
+    chars = np.concatenate([alphabet[body], uscc_check_chars(body)[:, None]], axis=1)
+    return chars.view(f"<U{chars.shape[1]}").ravel() if n else np.array([], dtype="<U18")
+
+
+def enterprises(seed: int, sizes: Sizes) -> pl.DataFrame:
+    rng = _rng(seed, "enterprises")
+    n = sizes.enterprises
+    regions = reference.load("regions")
+    payers = reference.payer_regions()
+    cities = list(CITY_WEIGHTS)
+    city = rng.choice(cities, n, p=np.array(list(CITY_WEIGHTS.values())) / sum(CITY_WEIGHTS.values()))
+    region = np.empty(n, dtype="<U6")
+    for c in cities:
+        idx = np.flatnonzero(city == c)
+        options = payers.filter(pl.col("parent_code") == c)
+        codes = options["region_code"].to_numpy()
+        # Districts (市辖区, codes ending 02-20) hold more firms than banners and counties.
+        w = np.where((options["level"] == "park").to_numpy(), 0.0, 1.0)
+        w = np.where([cd[4:] < "21" for cd in codes], 3.0, w)
+        if (options["level"] == "park").any():
+            parks = (options["level"] == "park").to_numpy()
+            w = np.where(parks, PARK_SHARE_IN_ORDOS * w[~parks].sum() / max(parks.sum(), 1) / 0.92, w)
+        region[idx] = rng.choice(codes, len(idx), p=w / w.sum())
+    ind = reference.load("industries")
+    weights = ind["weight_ordos"].cast(pl.Float64).to_numpy()
+    industry = rng.choice(ind["industry_code"].to_numpy(), n, p=weights / weights.sum())
+    reg_year = np.clip(LAST_YEAR - np.floor(rng.exponential(7.0, n)).astype(int), 1990, LAST_YEAR)
+    registered = np.array([np.datetime64(f"{y}-01-01") for y in range(1990, LAST_YEAR + 1)])[reg_year - 1990]
+    registered = registered + rng.integers(0, 365, n).astype("timedelta64[D]")
+    ownership = rng.choice(["private", "state", "foreign", "collective"], n, p=[0.85, 0.08, 0.02, 0.05])
+    # A park has no GB/T 2260 code: its firms are registered under the city's code.
+    parent = dict(zip(regions["region_code"], regions["parent_code"], strict=True))
+    registered_code = np.array([r if r.isdigit() else parent[r] for r in region], dtype="<U6")
+    uscc = _uscc(rng, registered_code)
+    names = dict(zip(regions["region_code"], regions["name_zh"], strict=True))
+    ind_names = dict(zip(ind["industry_code"], ind["name_zh"], strict=True))
+    return pl.DataFrame(
+        {
+            "uscc": uscc,
+            "name": [f"{names[r][:2]}合成{i:07d}{ind_names[s][:2]}有限公司" for i, (r, s) in
+                     enumerate(zip(region, industry, strict=True))],
+            "region_code": region,
+            "industry_code": industry,
+            "registered_on": registered.astype("datetime64[D]"),
+            "ownership": ownership,
+        }
+    ).with_columns(pl.col("registered_on").cast(pl.Date))
+
+
+def _sector_mask(ent: pl.DataFrame, sector: str) -> np.ndarray:
+    sectors = reference.load("industries").select("industry_code", "sector")
+    return (ent.join(sectors, on="industry_code", how="left", maintain_order="left")["sector"] == sector).to_numpy()
+
+
+def _yearly_series(rng: np.random.Generator, uscc: np.ndarray, start_year: np.ndarray, level: np.ndarray,
+                   growth: float, vol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A multiplicative random walk per firm from its first year to LAST_YEAR."""
+    years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
+    shocks = rng.normal(growth, vol, (len(uscc), len(years)))
+    path = level[:, None] * np.exp(np.cumsum(shocks, axis=1))
+    alive = years[None, :] >= np.maximum(start_year, FIRST_YEAR)[:, None]
+    firm_idx, year_idx = np.nonzero(alive)
+    return uscc[firm_idx], years[year_idx], np.round(path[firm_idx, year_idx], 2)
+
+
+def enterprise_metrics(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
+    rng = _rng(seed, "enterprise_metrics")
+    start = ent["registered_on"].dt.year().to_numpy()
+    uscc = ent["uscc"].to_numpy()
+    parts = []
+    spec = [  # metric, sector, unit, starting level (median), yearly growth, volatility
+        ("raw_milk_processed_t", "dairy", "吨", 20_000.0, 0.06, 0.12),
+        ("export_value_usd", "trade", "USD", 2_000_000.0, 0.08, 0.25),
+        ("import_value_usd", "trade", "USD", 3_000_000.0, 0.05, 0.25),
+    ]
+    for metric, sector, unit, median, growth, vol in spec:
+        m = _sector_mask(ent, sector)
+        level = median * rng.lognormal(0.0, 1.0, int(m.sum()))
+        u, y, v = _yearly_series(rng, uscc[m], start[m], level, growth, vol)
+        parts.append(pl.DataFrame({"uscc": u, "year": y.astype(np.int32), "metric": metric, "value": v, "unit": unit}))
+    # Trade in yuan and the port fees it causes (about 0.1-0.6% of the trade value, a firm-specific rate).
+    m = _sector_mask(ent, "trade")
+    level = 30_000_000.0 * rng.lognormal(0.0, 1.2, int(m.sum()))
+    u, y, v = _yearly_series(rng, uscc[m], start[m], level, 0.07, 0.25)
+    fee_rate = dict(zip(uscc[m], rng.uniform(0.001, 0.006, int(m.sum())), strict=True))
+    fees = np.round(v * np.array([fee_rate[x] for x in u]), 2)
+    parts.append(pl.DataFrame({"uscc": u, "year": y.astype(np.int32), "metric": "import_export_value_yuan",
+                               "value": v, "unit": "元"}))
+    parts.append(pl.DataFrame({"uscc": u, "year": y.astype(np.int32), "metric": "port_fees_yuan", "value": fees,
+                               "unit": "元"}))
+    return pl.concat(parts).with_columns(pl.col("value").cast(pl.Decimal(18, 2)))
+
+
+def projects(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
+    rng = _rng(seed, "projects")
+    plan = [  # project type, sector of the owner, share of those firms with one, area range (mu) or None
+        ("cheese", "dairy", 0.30, None), ("whey", "dairy", 0.15, None), ("lactoferrin", "dairy", 0.08, None),
+        ("potato_variety", "agriculture", 0.20, (20_000, 450_000)), ("alfalfa", "livestock", 0.30, (50, 5_000)),
+        ("manufacturing", "manufacturing", 0.25, None), ("energy", "energy", 0.30, None),
+    ]
+    frames = []
+    for ptype, sector, share, area in plan:
+        owners = ent.filter(pl.Series(_sector_mask(ent, sector)))
+        owners = owners.filter(pl.Series(rng.random(owners.height) < share))
+        k = owners.height
+        start = _dates(rng, k, date(2016, 1, 1), date(2025, 12, 31))
+        build_days = rng.integers(120, 900, k).astype("timedelta64[D]")
+        completion = start + build_days
+        done = completion <= np.datetime64("2026-10-31")
+        equipment = np.round(rng.lognormal(math.log(30_000_000), 1.1, k), 2)
+        frames.append(pl.DataFrame({
+            "project_type": [ptype] * k,
+            "uscc": owners["uscc"],
+            "region_code": owners["region_code"],
+            "start_date": start.astype("datetime64[D]"),
+            "completion_date": np.where(done, completion, np.datetime64("NaT")).astype("datetime64[D]"),
+            "equipment_investment_yuan": equipment,
+            "total_investment_yuan": np.round(equipment * rng.uniform(1.3, 3.0, k), 2),
+            "area_mu": np.round(rng.uniform(*area, k), 0) if area else np.full(k, np.nan),
+        }))
+    out = pl.concat(frames).with_row_index("seq", offset=1)
+    type_zh = dict(reference.load("project_types").select("project_type", "name_zh").iter_rows())
+    return out.select(
+        pl.format("XM{}{}", pl.col("start_date").dt.year(), pl.col("seq").cast(pl.String).str.zfill(7)).alias("project_id"),
+        "uscc",
+        (pl.col("project_type").replace_strict(type_zh) + pl.lit("（合成）")).alias("project_name"),
+        "project_type", "region_code",
+        pl.col("start_date").cast(pl.Date), pl.col("completion_date").cast(pl.Date),
+        pl.col("equipment_investment_yuan").cast(pl.Decimal(18, 2)),
+        pl.col("total_investment_yuan").cast(pl.Decimal(18, 2)),
+        pl.col("area_mu").fill_nan(None).cast(pl.Decimal(18, 2)),
+    )
+
+
+def talents(seed: int, ent: pl.DataFrame, sizes: Sizes) -> pl.DataFrame:
+    rng = _rng(seed, "talents")
+    n = sizes.talents
+    cats = list(CATEGORY_SHARES)
+    category = rng.choice(cats, n, p=list(CATEGORY_SHARES.values()))
+    # Make sure every category appears, even in a tiny registry.
+    category[: len(cats)] = cats
+    employer = ent.sample(n, with_replacement=True, seed=int(rng.integers(0, 2**31)))
+    arrival = _dates(rng, n, date(2016, 1, 1), date(2026, 10, 31))
+    leaves = rng.random(n) < 0.15
+    departure = arrival + rng.integers(60, 2000, n).astype("timedelta64[D]")
+    departure = np.where(leaves & (departure <= np.datetime64("2026-10-31")), departure, np.datetime64("NaT"))
+    age = np.clip(rng.normal(38, 8, n) + np.array([cats.index(c) for c in category]) * -2.0 + 8, 24, 70).astype(int)
+    birth = np.array([np.datetime64(f"{2025 - a}-01-01") for a in age]) + rng.integers(0, 365, n).astype("timedelta64[D]")
+    birth_s = pl.Series(birth.astype("datetime64[D]")).dt.strftime("%Y%m%d").to_numpy()
+    seq = rng.integers(0, 1000, n)
+    id_body = np.array([[int(c) for c in (r + b + f"{s:03d}")] for r, b, s in
+                        zip(employer["region_code"].str.slice(0, 4) + "00", birth_s, seq, strict=True)]) \
+        if n else np.empty((0, 17), int)
+    id_number = ["".join(map(str, row)) + c for row, c in zip(id_body, ric_check_chars(id_body), strict=True)]
+    salary_base = {"A": 3_000_000, "B": 1_500_000, "C": 800_000, "D": 450_000, "E": 280_000, "F": 180_000}
+    return pl.DataFrame({
+        "talent_id": [f"RC{i:08d}" for i in range(1, n + 1)],
+        "name": [SURNAMES[a] + GIVEN[b] + GIVEN[c] for a, b, c in zip(
+            rng.integers(0, len(SURNAMES), n), rng.integers(0, len(GIVEN), n), rng.integers(0, len(GIVEN), n),
+            strict=True)],
+        "id_number": id_number,
+        "category": category,
+        "field": rng.choice(["science", "education_health", "management", "other"], n, p=[0.45, 0.25, 0.2, 0.1]),
+        "employer_uscc": employer["uscc"],
+        "region_code": employer["region_code"],
+        "arrival_date": arrival.astype("datetime64[D]"),
+        "departure_date": departure.astype("datetime64[D]"),
+        "employment": rng.choice(["full_time", "flexible"], n, p=[0.8, 0.2]),
+        "degree": rng.choice(["doctorate", "master", "bachelor", "other"], n, p=[0.3, 0.4, 0.25, 0.05]),
+        "title": rng.choice(["senior", "deputy_senior", "intermediate", "none"], n, p=[0.2, 0.3, 0.35, 0.15]),
+        "annual_salary_yuan": np.round([salary_base[c] * rng.lognormal(0, 0.3) for c in category], 2),
+    }).with_columns(
+        pl.col("arrival_date").cast(pl.Date), pl.col("departure_date").cast(pl.Date),
+        pl.col("annual_salary_yuan").cast(pl.Decimal(18, 2)),
+    )
+
+
+# --- deliberately bad rows and the files the landing folder receives --------------------------------
+
+BAD_KINDS = ("check_digit", "unknown_region", "negative", "non_numeric", "impossible_date", "empty_required",
+             "duplicate_key")
+
+
+def _as_text(df: pl.DataFrame) -> pl.DataFrame:
+    return df.with_columns(pl.all().cast(pl.String))
+
+
+def inject_bad_rows(df: pl.DataFrame, registry: str, share: float, seed: int) -> pl.DataFrame:
+    """Corrupt about `share` of the rows (text frame) in ways real exports go wrong; kinds rotate."""
+    from .contract import REGISTRIES
+
+    spec = REGISTRIES[registry]
+    k = int(round(df.height * share))
+    if k == 0:
+        return df
+    rng = _rng(seed, f"bad-{registry}")
+    rows = rng.choice(df.height, k, replace=False)
+    kinds = {"check_digit": "uscc", "unknown_region": "region", "negative": "decimal", "non_numeric": "decimal",
+             "impossible_date": "date", "empty_required": "text"}
+    cols = {kind: next((c.name for c in spec.columns if c.kind in (col_kind, "id_number" if col_kind == "uscc"
+                        else col_kind)), None) for kind, col_kind in kinds.items()}
+    values = {name: df[name].to_list() for name in df.columns}
+    duplicates = []
+    for i, row in enumerate(rows):
+        kind = BAD_KINDS[i % len(BAD_KINDS)]
+        if kind == "duplicate_key":
+            duplicates.append(int(row))
+            continue
+        col = cols.get(kind) or spec.key[0]
+        old = values[col][row] or ""
+        values[col][row] = {
+            "check_digit": old[:-1] + ("0" if old[-1:] != "0" else "1"),
+            "unknown_region": "159999",
+            "negative": "-" + old.lstrip("-") if old else "-1",
+            "non_numeric": "约" + old,
+            "impossible_date": "2024-02-30",
+            "empty_required": None,
+        }[kind]
+    out = pl.DataFrame(values, schema=df.schema)
+    return pl.concat([out, out[duplicates]]) if duplicates else out
+
+
+def _chinese(df: pl.DataFrame, registry: str) -> pl.DataFrame:
+    """Headers and categorical values as a Chinese export spells them."""
+    from .contract import REGISTRIES, VALUE_ALIASES
+
+    spec = REGISTRIES[registry]
+    for col, mapping in VALUE_ALIASES.items():
+        if col in df.columns:
+            df = df.with_columns(pl.col(col).replace({v: k for k, v in mapping.items()}))
+    return df.rename({c.name: c.aliases[0] for c in spec.columns if c.aliases})
+
+
+def write_landing(landing: Path, seed: int, n_enterprises: int, bad_share: float,
+                  formats: dict[str, str] | None = None) -> dict[str, Path]:
+    """Generate all registries and write them to `landing` in a mix of the supported formats.
+
+    Default mix: enterprises CSV (UTF-8, English headers), metrics Parquet, projects XLSX (Chinese
+    headers), talents CSV in GBK with Chinese headers and values, as the region's systems export them.
+    """
+    formats = formats or {"enterprises": "csv", "enterprise_metrics": "parquet", "projects": "xlsx",
+                          "talents": "csv-gbk"}
+    landing.mkdir(parents=True, exist_ok=True)
+    for old in landing.iterdir():
+        if old.is_file():
+            old.unlink()
+    sizes = Sizes(n_enterprises)
+    ent = enterprises(seed, sizes)
+    frames = {
+        "enterprises": ent,
+        "enterprise_metrics": enterprise_metrics(seed, ent),
+        "projects": projects(seed, ent),
+        "talents": talents(seed, ent, sizes),
+    }
+    written: dict[str, Path] = {}
+    for name, frame in frames.items():
+        text = inject_bad_rows(_as_text(frame), name, bad_share, seed)
+        written[name] = write_frame(text, landing, name, formats[name])
+    return written
+
+
+def write_frame(text: pl.DataFrame, landing: Path, name: str, fmt: str) -> Path:
+    if fmt == "csv":
+        path = landing / f"{name}.csv"
+        text.write_csv(path)
+    elif fmt == "csv-gbk":
+        path = landing / f"{name}_gbk.csv"
+        path.write_bytes(_chinese(text, name).write_csv().encode("gbk"))
+    elif fmt == "parquet":
+        path = landing / f"{name}.parquet"
+        text.write_parquet(path)
+    elif fmt == "xlsx":
+        path = landing / f"{name}.xlsx"
+        _chinese(text, name).write_excel(path, autofit=False)
+    else:
+        raise ValueError(f"unknown landing format {fmt!r}; use csv, csv-gbk, parquet or xlsx")
+    return path

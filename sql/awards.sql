@@ -1,0 +1,45 @@
+-- Awards: candidates after the per-award cap, rounding (half-up to the rule's step in fen), the cap per
+-- beneficiary and year, and stacking (就高不重复: within a stacking group, per beneficiary and award year,
+-- only the highest award is paid; ties go to the lower rule id). Every candidate stays, with its outcome.
+CREATE OR REPLACE TABLE ledger.awards AS
+WITH capped AS (
+    SELECT c.*, r.document, r.stacking_group, r.cap_per_award, r.cap_per_beneficiary_year,
+           CAST(round(LEAST(c.gross_yuan, COALESCE(r.cap_per_award, c.gross_yuan)) * 100 / r.step_fen) * r.step_fen
+                AS BIGINT) AS after_award_cap_fen
+    FROM ledger.award_candidates AS c JOIN catalogue.rules AS r USING (rule_id)
+),
+year_capped AS (
+    SELECT *,
+        CASE WHEN cap_per_beneficiary_year IS NULL THEN after_award_cap_fen
+             ELSE GREATEST(0, LEAST(after_award_cap_fen,
+                  CAST(cap_per_beneficiary_year * 100 AS BIGINT)
+                  - (SUM(after_award_cap_fen) OVER per_year - after_award_cap_fen)))
+        END AS award_fen
+    FROM capped
+    WINDOW per_year AS (PARTITION BY rule_id, beneficiary_id, award_year ORDER BY object_id
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+),
+ranked AS (
+    SELECT *,
+        CASE WHEN stacking_group IS NULL THEN 1
+             ELSE row_number() OVER (PARTITION BY stacking_group, beneficiary_id, award_year
+                                     ORDER BY award_fen DESC, rule_id, object_id) END AS stack_rank,
+        first_value(rule_id) OVER (PARTITION BY stacking_group, beneficiary_id, award_year
+                                   ORDER BY award_fen DESC, rule_id, object_id) AS stack_winner
+    FROM year_capped
+)
+SELECT
+    rule_id, document, beneficiary_kind, beneficiary_id, object_id, region_code, award_year, ends_on, inputs, tier,
+    gross_yuan,
+    CAST(after_award_cap_fen / 100 AS DECIMAL(18, 2)) AS after_award_cap_yuan,
+    CAST(award_fen / 100 AS DECIMAL(18, 2)) AS award_yuan,
+    award_fen,
+    CASE WHEN stack_rank = 1 OR stacking_group IS NULL THEN award_fen ELSE 0 END AS paid_fen,
+    CASE
+        WHEN stacking_group IS NOT NULL AND stack_rank > 1 THEN 'stacked_out: ' || stack_winner
+        WHEN award_fen < after_award_cap_fen THEN 'capped_per_beneficiary_year'
+        WHEN after_award_cap_fen < round(gross_yuan * 100) THEN 'capped_per_award'
+        ELSE 'paid'
+    END AS outcome,
+    stacking_group
+FROM ranked;

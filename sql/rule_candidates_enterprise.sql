@@ -1,0 +1,34 @@
+-- Award candidates of one enterprise rule whose inputs are yearly metrics (e.g. NMG2024 item 11).
+-- The dollar-brace placeholders are filled by dagster_project/ledger.py with SQL that formulas.py regenerated from a
+-- parsed, whitelisted catalogue expression, or with literals quoted by sqlglot: never raw catalogue text.
+WITH award_years AS (
+    SELECT DISTINCT uscc, year AS award_year
+    FROM ${registry_schema}.enterprise_metrics
+    WHERE metric IN (${metrics}) AND year BETWEEN ${first_year} AND ${last_year}
+),
+variables AS (
+    SELECT y.uscc, y.award_year, ${variable_columns}
+    FROM award_years AS y
+    JOIN ${registry_schema}.enterprise_metrics AS m
+      ON m.uscc = y.uscc AND m.metric IN (${metrics})
+     AND m.year BETWEEN y.award_year + ${min_offset} AND y.award_year + ${max_offset}
+    GROUP BY y.uscc, y.award_year
+),
+base AS (
+    SELECT e.*, g.parent_code AS city_code, v.* EXCLUDE (uscc)
+    FROM variables AS v JOIN ${registry_schema}.enterprises AS e USING (uscc)
+    JOIN ref.regions AS g ON g.region_code = e.region_code
+)
+SELECT
+    ${rule_id} AS rule_id,
+    'enterprise' AS beneficiary_kind,
+    uscc AS beneficiary_id,
+    uscc AS object_id,
+    region_code,
+    award_year,
+    CAST(NULL AS DATE) AS ends_on,
+    ${inputs_json} AS inputs,
+    ${tier_label} AS tier,
+    CAST(${amount} AS DECIMAL(38, 4)) AS gross_yuan
+FROM base
+WHERE (${eligibility}) AND (${amount}) IS NOT NULL

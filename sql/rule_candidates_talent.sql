@@ -1,0 +1,22 @@
+-- Award candidates of one talent rule (award year = year of arrival; the person is known only by the
+-- pseudonymous person_key). ends_on carries the departure date so schedules can stop (离职次月起停止).
+-- Placeholders: see rule_candidates_enterprise.sql.
+WITH base AS (
+    SELECT t.*, g.parent_code AS city_code, year(t.arrival_date) AS arrival_year, year(t.arrival_date) AS award_year
+    FROM ${registry_schema}.talents AS t
+    JOIN ref.regions AS g ON g.region_code = t.region_code
+    WHERE t.${trigger} BETWEEN ${valid_from} AND ${valid_to}
+)
+SELECT
+    ${rule_id} AS rule_id,
+    'talent' AS beneficiary_kind,
+    person_key AS beneficiary_id,
+    talent_id AS object_id,
+    region_code,
+    award_year,
+    departure_date AS ends_on,
+    ${inputs_json} AS inputs,
+    ${tier_label} AS tier,
+    CAST(${amount} AS DECIMAL(38, 4)) AS gross_yuan
+FROM base
+WHERE (${eligibility}) AND (${amount}) IS NOT NULL

@@ -1,0 +1,69 @@
+"""Shared fixtures: a ledger computed from hand-written registry rows, and a small generated registry."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from dagster_project import catalogue, stages
+from dagster_project.contract import REGISTRIES
+from dagster_project.ledger import build_ledger, reconciliation_failures, write_catalogue
+from dagster_project.warehouse import write_table
+
+AS_OF = 2026
+ENT = "enterprises"
+
+
+def typed_frame(registry: str, rows: list[dict]) -> pl.DataFrame:
+    """Registry rows as the validated, typed table holds them (money as exact decimals)."""
+    spec = REGISTRIES[registry]
+    schema = {}
+    for col in spec.columns:
+        if col.personal:
+            continue
+        schema[col.name] = {"date": pl.Date, "year": pl.Int32, "decimal": pl.Decimal(20, 4)}.get(col.kind, pl.String)
+    if registry == "talents":
+        schema |= {"person_key": pl.String, "name_masked": pl.String, "id_masked": pl.String, "birth_date": pl.Date}
+    full = [{k: (Decimal(str(v)) if schema.get(k) == pl.Decimal(20, 4) and v is not None else v)
+             for k, v in {**{c: None for c in schema}, **r}.items() if k in schema} for r in rows]
+    return pl.DataFrame(full, schema=schema)
+
+
+def enterprise(uscc: str, region: str = "150622", industry: str = "14", registered: str = "2010-05-01") -> dict:
+    from datetime import date
+
+    return {"uscc": uscc, "name": f"测试企业{uscc[-4:]}", "region_code": region, "industry_code": industry,
+            "registered_on": date.fromisoformat(registered), "ownership": "private"}
+
+
+@pytest.fixture
+def ledger_from():
+    """ledger_from(registries={name: rows}, catalogue_dir=None) -> duckdb connection with the ledger built."""
+    conns = []
+
+    def build(registries: dict[str, list[dict]], catalogue_dir: Path | None = None):
+        conn = duckdb.connect()
+        conns.append(conn)
+        stages.load_reference(conn)
+        cat = catalogue.load(catalogue_dir) if catalogue_dir else catalogue.load()
+        write_catalogue(conn, cat, "test-run")
+        for name in REGISTRIES:
+            write_table(conn, f"registry.{name}", typed_frame(name, registries.get(name, [])))
+        build_ledger(conn, cat, "test-run", AS_OF)
+        assert reconciliation_failures(conn).is_empty(), "level amounts do not add up to the awards"
+        return conn
+
+    yield build
+    for c in conns:
+        c.close()
+
+
+def lines(conn, rule_id: str) -> list[tuple]:
+    """(object_id, payment_year, paying_level, paying_region_code, amount as str) sorted, for one rule."""
+    return [(o, y, lvl, reg, str(a)) for o, y, lvl, reg, a in conn.execute(
+        """SELECT object_id, payment_year, paying_level, paying_region_code, amount_yuan FROM ledger.liabilities
+           WHERE rule_id = ? ORDER BY object_id, payment_year, paying_level""", [rule_id]).fetchall()]
