@@ -35,7 +35,7 @@ def cmd_run(_: argparse.Namespace) -> int:
         print(f"\nRUN FAILED (steps: {failed}); the last published warehouse is unchanged: {settings.published_db}",
               file=sys.stderr)
         return 1
-    checks = [e.event_specific_data.asset_check_evaluation for e in result.all_events
+    checks = [e.event_specific_data for e in result.all_events
               if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     failed_checks = [c.check_name for c in checks if not c.passed]
     if failed_checks or not settings.published_db.exists():

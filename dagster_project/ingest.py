@@ -112,7 +112,7 @@ def _read_csv(lf: LandingFile, scratch: Path) -> pl.DataFrame:
     readable = _utf8_copy(lf.path, lf.encoding, scratch)
     lf.delimiter = _sniff_delimiter(readable)
     return pl.read_csv(readable, separator=lf.delimiter, infer_schema=False, truncate_ragged_lines=True,
-                       missing_utf8_is_empty_string=False, raise_if_empty=True)
+                       raise_if_empty=True)
 
 
 def _read_xlsx(lf: LandingFile, registry: Registry) -> pl.DataFrame:

@@ -1,6 +1,5 @@
 """Dagster assets and asset checks: one asset per stage, each a thin call into stages.py."""
 
-from __future__ import annotations
 
 import os
 import subprocess
@@ -83,7 +82,7 @@ def rows_accounted_for(context: dg.AssetCheckExecutionContext, duckdb: DuckDBRes
         bad = conn.execute("""
             SELECT f.file, f.rows_in, f.rows_accepted, f.rows_quarantined
             FROM audit.input_files f WHERE f.run_id = ? AND f.status = 'read'
-              AND f.rows_in <> f.rows_accepted + f.rows_quarantined""", [context.run_id]).fetchall()
+              AND f.rows_in <> f.rows_accepted + f.rows_quarantined""", [context.op_execution_context.run_id]).fetchall()
     return dg.AssetCheckResult(passed=not bad, metadata={"mismatched_files": str(bad)})
 
 
@@ -92,7 +91,7 @@ def rows_accounted_for(context: dg.AssetCheckExecutionContext, duckdb: DuckDBRes
 def no_refused_files(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as conn:
         refused = conn.execute("SELECT file, message FROM audit.input_files WHERE run_id = ? AND status = 'refused'",
-                               [context.run_id]).fetchall()
+                               [context.op_execution_context.run_id]).fetchall()
     return dg.AssetCheckResult(passed=not refused, metadata={"refused": "\n".join(f"{f}: {m}" for f, m in refused)})
 
 
@@ -104,7 +103,7 @@ def quarantine_share_below_threshold(context: dg.AssetCheckExecutionContext,
     with duckdb.get_connection() as conn:
         rows = conn.execute("""SELECT registry, sum(rows_in), sum(rows_quarantined) FROM audit.input_files
                                WHERE run_id = ? AND status = 'read' GROUP BY registry ORDER BY registry""",
-                            [context.run_id]).fetchall()
+                            [context.op_execution_context.run_id]).fetchall()
     shares = {r: (q / n if n else 0.0) for r, n, q in rows}
     worst = max(shares.values(), default=0.0)
     return dg.AssetCheckResult(passed=worst <= limit, metadata={"limit": limit, **{f"share_{r}": round(s, 4)

@@ -25,8 +25,8 @@ def publish(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) ->
     conn.execute(f"ATTACH '{tmp}' AS pub")
     try:
         tables = conn.execute(
-            "SELECT table_schema, table_name, comment FROM duckdb_tables() "
-            "WHERE database_name = current_database() AND table_schema IN "
+            "SELECT schema_name, table_name, comment FROM duckdb_tables() "
+            "WHERE database_name = current_database() AND schema_name IN "
             f"({', '.join(repr(s) for s in PUBLISHED_SCHEMAS)}) ORDER BY ALL").fetchall()
         for schema in PUBLISHED_SCHEMAS:
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS pub.{schema}")

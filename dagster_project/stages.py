@@ -154,4 +154,5 @@ def summary(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         return frame
     levels = [lvl for lvl in ("central", "region", "city", "banner") if lvl in frame["paying_level"].unique()]
     wide = frame.pivot(on="paying_level", index="payment_year", values="wan_yuan").fill_null(0)
-    return wide.select("payment_year", *levels).with_columns(total=pl.sum_horizontal(levels)).sort("payment_year")
+    return wide.select(pl.col("payment_year").cast(pl.String), *levels).with_columns(
+        total=pl.sum_horizontal(levels)).sort("payment_year")

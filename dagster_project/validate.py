@@ -174,8 +174,11 @@ def _failures(cases: pl.DataFrame, registry: Registry, n_rows: int) -> pl.DataFr
     """Pandera failure cases -> one row per (row, field, reason). A check pandera could not pin to a row
     (index null, e.g. a column of the wrong type) fails every row: nothing is silently kept."""
     personal = [c.name for c in registry.columns if c.personal]
+    key = "+".join(registry.key)
     cases = cases.with_columns(
-        pl.col("column").fill_null("(row)").alias("field"),
+        pl.when(pl.col("check") == "multiple_fields_uniqueness").then(pl.lit(key))
+        .when(pl.col("schema_context") == "DataFrameSchema").then(pl.lit("(row)"))
+        .otherwise(pl.col("column")).fill_null("(row)").alias("field"),
         pl.col("check").replace(FRIENDLY).alias("reason"),
         pl.when(pl.col("column").is_in(personal)).then(pl.lit("(personal data, masked)"))
         .otherwise(pl.col("failure_case").cast(pl.String)).alias("value"),
