@@ -21,9 +21,10 @@ def _instance():
 
 
 def cmd_run(_: argparse.Namespace) -> int:
-    from .definitions import defs
+    from .definitions import build_defs
 
     settings = get_settings()
+    defs = build_defs(settings)
     started = time.perf_counter()
     print(f"nightly run: {settings.enterprises:,} synthetic enterprises, data in {settings.data_dir}", flush=True)
     result = defs.resolve_job_def("nightly").execute_in_process(

@@ -6,15 +6,15 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from .pipeline import ASSETS, CHECKS
-from .settings import get_settings
+from .settings import Settings, get_settings
 
 WRITER_TAG = {"nmg/warehouse-writer": "build"}  # dagster_home/dagster.yaml limits runs with this tag to one
 
 
-def duckdb_resource() -> DuckDBResource:
-    path = get_settings().build_db
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return DuckDBResource(database=str(path))
+def duckdb_resource(settings: Settings) -> DuckDBResource:
+    """The build database of this run; auditors never open it (they read the published snapshot)."""
+    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+    return DuckDBResource(database=str(settings.build_db))
 
 
 nightly_job = dg.define_asset_job(
@@ -27,7 +27,12 @@ nightly_schedule = dg.ScheduleDefinition(
     execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
-defs = dg.Definitions(
-    assets=ASSETS, asset_checks=CHECKS, jobs=[nightly_job], schedules=[nightly_schedule],
-    resources={"duckdb": duckdb_resource()},
-)
+
+def build_defs(settings: Settings | None = None) -> dg.Definitions:
+    return dg.Definitions(
+        assets=ASSETS, asset_checks=CHECKS, jobs=[nightly_job], schedules=[nightly_schedule],
+        resources={"duckdb": duckdb_resource(settings or get_settings())},
+    )
+
+
+defs = build_defs()

@@ -44,7 +44,7 @@ def reference_data(context: dg.AssetExecutionContext, duckdb: DuckDBResource) ->
 @dg.asset(group_name=GROUP, description="The policy catalogue (seeds/catalogue/*.yaml), checked and written to catalogue.*.")
 def policy_catalogue(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as conn:
-        cat = stages.load_catalogue(conn, context.run_id)
+        cat = stages.load_catalogue(conn, context.run.run_id)
     context.log.info(f"catalogue {cat.version}: {len(cat.rules)} rules, {len(cat.costed())} costed")
     return dg.MaterializeResult(metadata={"catalogue_version": cat.version, "rules": len(cat.rules),
                                           "costed": len(cat.costed())})
@@ -60,7 +60,7 @@ def landing_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
           description="Every landing file read as text into staging.* (never published), fingerprinted in audit.input_files.")
 def staged_registries(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as conn:
-        log = stages.ingest_landing(conn, get_settings(), context.run_id, context.log.info)
+        log = stages.ingest_landing(conn, get_settings(), context.run.run_id, context.log.info)
     return dg.MaterializeResult(metadata={"files": log.height, "refused": int((log["status"] == "refused").sum()),
                                           "rows_in": int(log["rows_in"].sum() or 0)})
 
@@ -69,7 +69,7 @@ def staged_registries(context: dg.AssetExecutionContext, duckdb: DuckDBResource)
           description="Pandera-validated, typed registries (registry.*); failing rows in audit.quarantine.")
 def validated_registries(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as conn:
-        acc = stages.validate_registries(conn, get_settings(), context.run_id, today(), context.log.info)
+        acc = stages.validate_registries(conn, get_settings(), context.run.run_id, today(), context.log.info)
     return dg.MaterializeResult(metadata={"rows_in": int(acc["rows_in"].sum()),
                                           "rows_accepted": int(acc["rows_accepted"].sum()),
                                           "rows_quarantined": int(acc["rows_quarantined"].sum())})
@@ -82,7 +82,7 @@ def rows_accounted_for(context: dg.AssetCheckExecutionContext, duckdb: DuckDBRes
         bad = conn.execute("""
             SELECT f.file, f.rows_in, f.rows_accepted, f.rows_quarantined
             FROM audit.input_files f WHERE f.run_id = ? AND f.status = 'read'
-              AND f.rows_in <> f.rows_accepted + f.rows_quarantined""", [context.op_execution_context.run_id]).fetchall()
+              AND f.rows_in <> f.rows_accepted + f.rows_quarantined""", [context.op_execution_context.run.run_id]).fetchall()
     return dg.AssetCheckResult(passed=not bad, metadata={"mismatched_files": str(bad)})
 
 
@@ -91,7 +91,7 @@ def rows_accounted_for(context: dg.AssetCheckExecutionContext, duckdb: DuckDBRes
 def no_refused_files(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as conn:
         refused = conn.execute("SELECT file, message FROM audit.input_files WHERE run_id = ? AND status = 'refused'",
-                               [context.op_execution_context.run_id]).fetchall()
+                               [context.op_execution_context.run.run_id]).fetchall()
     return dg.AssetCheckResult(passed=not refused, metadata={"refused": "\n".join(f"{f}: {m}" for f, m in refused)})
 
 
@@ -103,7 +103,7 @@ def quarantine_share_below_threshold(context: dg.AssetCheckExecutionContext,
     with duckdb.get_connection() as conn:
         rows = conn.execute("""SELECT registry, sum(rows_in), sum(rows_quarantined) FROM audit.input_files
                                WHERE run_id = ? AND status = 'read' GROUP BY registry ORDER BY registry""",
-                            [context.op_execution_context.run_id]).fetchall()
+                            [context.op_execution_context.run.run_id]).fetchall()
     shares = {r: (q / n if n else 0.0) for r, n, q in rows}
     worst = max(shares.values(), default=0.0)
     return dg.AssetCheckResult(passed=worst <= limit, metadata={"limit": limit, **{f"share_{r}": round(s, 4)
@@ -115,7 +115,7 @@ def quarantine_share_below_threshold(context: dg.AssetCheckExecutionContext,
 def liability_ledger(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     cat = load_catalogue_files()
     with duckdb.get_connection() as conn:
-        stats = stages.compute_ledger(conn, cat, context.run_id, today().year)
+        stats = stages.compute_ledger(conn, cat, context.run.run_id, today().year)
     context.log.info(f"ledger: {stats['ledger_rows']:,} rows, {stats['total_yuan']} 元 in all")
     return dg.MaterializeResult(metadata=stats)
 
@@ -146,7 +146,7 @@ def _run_info(conn, run_id: str) -> dict:
 def dashboard_site(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     settings = get_settings()
     with duckdb.get_connection() as conn:
-        pages = dashboards.build_site(conn, settings.dashboards_dir, _run_info(conn, context.run_id))
+        pages = dashboards.build_site(conn, settings.dashboards_dir, _run_info(conn, context.run.run_id))
     context.log.info(f"dashboards written: {', '.join(str(p) for p in pages)}")
     return dg.MaterializeResult(metadata={"pages": ", ".join(str(p) for p in pages)})
 
@@ -155,13 +155,13 @@ def dashboard_site(context: dg.AssetExecutionContext, duckdb: DuckDBResource) ->
           description="The auditors' warehouse: a new read-only snapshot, atomically replacing the last one.")
 def published_warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     settings = get_settings()
-    started = context.instance.get_run_stats(context.run_id).start_time or time.time()
+    started = context.instance.get_run_stats(context.run.run_id).start_time or time.time()
     with duckdb.get_connection() as conn:
         version = conn.execute("SELECT catalogue_version FROM catalogue.version").fetchone()[0]
-        stages.record_run(conn, context.run_id, "succeeded", started, version,
+        stages.record_run(conn, context.run.run_id, "succeeded", started, version,
                           {"enterprises": settings.enterprises, "seed": settings.seed,
                            "bad_row_share": settings.bad_row_share, "as_of": str(today())}, code_version())
-        path = publish.publish(conn, settings, context.run_id)
+        path = publish.publish(conn, settings, context.run.run_id)
     context.log.info(f"published {path}")
     return dg.MaterializeResult(metadata={"path": str(path)})
 

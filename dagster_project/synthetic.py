@@ -154,7 +154,7 @@ def enterprise_metrics(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
 def projects(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
     rng = _rng(seed, "projects")
     plan = [  # project type, sector of the owner, share of those firms with one, area range (mu) or None
-        ("cheese", "dairy", 0.30, None), ("whey", "dairy", 0.15, None), ("lactoferrin", "dairy", 0.08, None),
+        ("cheese", "dairy", 0.50, None), ("whey", "dairy", 0.30, None), ("lactoferrin", "dairy", 0.20, None),
         ("potato_variety", "agriculture", 0.20, (20_000, 450_000)), ("alfalfa", "livestock", 0.30, (50, 5_000)),
         ("manufacturing", "manufacturing", 0.25, None), ("energy", "energy", 0.30, None),
     ]
@@ -163,7 +163,9 @@ def projects(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
         owners = ent.filter(pl.Series(_sector_mask(ent, sector)))
         owners = owners.filter(pl.Series(rng.random(owners.height) < share))
         k = owners.height
-        start = _dates(rng, k, date(2016, 1, 1), date(2025, 12, 31))
+        # Half the projects started any time since 2016, half in the recent investment wave (2022-2025).
+        start = np.where(rng.random(k) < 0.5, _dates(rng, k, date(2016, 1, 1), date(2025, 12, 31)),
+                         _dates(rng, k, date(2022, 6, 1), date(2025, 12, 31)))
         build_days = rng.integers(120, 900, k).astype("timedelta64[D]")
         completion = start + build_days
         done = completion <= np.datetime64("2026-10-31")

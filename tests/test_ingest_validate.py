@@ -1,0 +1,130 @@
+"""Ingestion and validation: every row is accepted or quarantined with file, row, field and reason."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from stdnum.cn import uscc as stdnum_uscc
+
+from dagster_project import ingest, synthetic, validate
+from dagster_project.contract import ENTERPRISES, LOAD_ORDER, REGISTRIES
+
+TODAY = date(2026, 11, 27)
+
+
+def code(body17: str) -> str:
+    return body17 + stdnum_uscc.calc_check_digit(body17)
+
+
+GOOD = code("91150622MA0000001")
+GOOD2 = code("91150602MA0000002")
+
+
+def read(path: Path) -> tuple[ingest.LandingFile, pl.DataFrame]:
+    lf = ingest.discover(path.parent)[0]
+    return lf, ingest.read_text(lf, path.parent / "scratch")
+
+
+def enterprises_csv(rows: list[str], header: str = "统一社会信用代码,企业名称,所在地区划代码,行业代码,成立日期,所有制") -> str:
+    return "\n".join([header, *rows]) + "\n"
+
+
+def test_generated_registry_every_row_accounted_for(tmp_path):
+    synthetic.write_landing(tmp_path, seed=3, n_enterprises=600, bad_share=0.05)
+    parent = None
+    for lf in ingest.discover(tmp_path):
+        assert lf.registry in REGISTRIES and len(lf.sha256) == 64
+    frames = {lf.registry: ingest.read_text(lf, tmp_path / "scratch") for lf in ingest.discover(tmp_path)}
+    for name in LOAD_ORDER:
+        spec = REGISTRIES[name]
+        ctx = validate.Context.build(TODAY, parent if spec.parent else None)
+        accepted, quarantine = validate.validate(frames[name], spec, ctx)
+        quarantined_rows = quarantine.select("_file", "_row").unique().height
+        assert accepted.height + quarantined_rows == frames[name].height
+        assert quarantined_rows > 0, f"{name}: the injected bad rows were not caught"
+        assert quarantine["reason"].null_count() == 0 and quarantine["_row"].null_count() == 0
+        typed = validate.typed(accepted, spec, "salt")
+        if name == "enterprises":
+            parent = typed["uscc"]
+    # Personal data never leaves validation in clear.
+    assert "name" not in typed.columns and "id_number" not in typed.columns
+    assert typed["id_masked"].str.contains(r"^\d{6}\*{8}[\dX]{4}$").all()
+
+
+def test_gbk_file_with_chinese_headers_and_bad_rows_names_file_row_field(tmp_path):
+    rows = [
+        f"{GOOD},甲公司,150622,14,2015-03-01,民营",
+        f"{GOOD[:-1]}0,乙公司,150622,14,2015-03-01,民营" if GOOD[-1] != "0" else f"{GOOD[:-1]}1,乙,150622,14,2015-03-01,民营",
+        f"{GOOD2},丙公司,159999,14,2015-03-01,民营",  # unknown region
+        f"{code('91150622MA0000003')},丁公司,150622,14,2024-02-30,民营",  # impossible date
+        f"{GOOD},甲公司重复,150622,14,2015-03-01,民营",  # duplicated key
+    ]
+    path = tmp_path / "企业名录_2024.csv"
+    path.write_bytes(enterprises_csv(rows).encode("gbk"))
+    lf, frame = read(path)
+    assert lf.encoding == "gb18030" and lf.registry == "enterprises"
+    accepted, q = validate.validate(frame, ENTERPRISES, validate.Context.build(TODAY))
+    got = sorted(zip(q["_row"], q["field"], q["reason"], strict=True))
+    assert got == [
+        (2, "uscc", "duplicated key"),
+        (3, "uscc", "invalid 统一社会信用代码 (format or check digit)"),
+        (4, "region_code", "region code not in seeds/reference/regions.csv"),
+        (5, "registered_on", "not a real date (YYYY-MM-DD)"),
+        (6, "uscc", "duplicated key"),
+    ]
+    assert accepted.height == 0 and set(q["_file"]) == {"企业名录_2024.csv"}
+
+
+def test_utf8_bom_and_semicolon_delimiter_are_read(tmp_path):
+    header = "uscc;name;region_code;industry_code;registered_on;ownership"
+    path = tmp_path / "enterprises.csv"
+    path.write_bytes("\ufeff".encode() + f"{header}\n{GOOD};甲;150622;14;2015-03-01;private\n".encode())
+    lf, frame = read(path)
+    assert (lf.encoding, lf.delimiter) == ("utf-8-sig", ";")
+    accepted, q = validate.validate(frame, ENTERPRISES, validate.Context.build(TODAY))
+    assert accepted.height == 1 and q.is_empty()
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "the file is empty"),
+    ("统一社会信用代码,企业名称\n".encode(), "missing required column(s) region_code (所在地区划代码)"),
+])
+def test_whole_file_refused_with_reason(tmp_path, content, reason):
+    path = tmp_path / "enterprises.csv"
+    path.write_bytes(content)
+    lf = ingest.discover(tmp_path)[0]
+    with pytest.raises(ingest.FileRefused) as err:
+        ingest.read_text(lf, tmp_path / "scratch")
+    assert "enterprises.csv" in str(err.value) and reason in str(err.value)
+
+
+def test_xlsx_with_a_merged_title_row_above_the_header(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "enterprises.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet()
+    ws.merge_range(0, 0, 0, 5, "2024年企业名录（导出）")
+    for c, h in enumerate(["统一社会信用代码", "企业名称", "所在地区划代码", "行业代码", "成立日期", "所有制"]):
+        ws.write(1, c, h)
+    for c, v in enumerate([GOOD, "甲", "150622", "14", "2015-03-01", "国有"]):
+        ws.write_string(2, c, v)
+    wb.close()
+    lf, frame = read(path)
+    assert lf.header_row == 2 and frame["_row"].to_list() == [3]
+    accepted, q = validate.validate(frame, ENTERPRISES, validate.Context.build(TODAY))
+    assert q.is_empty() and accepted["ownership"].to_list() == ["state"]
+
+
+def test_negative_and_non_numeric_amounts_are_quarantined():
+    frame = pl.DataFrame({"uscc": [GOOD] * 3, "year": ["2023", "2024", "2025"], "metric": ["raw_milk_processed_t"] * 3,
+                          "value": ["100.5", "-3", "约100"], "unit": ["吨"] * 3, "_row": [2, 3, 4],
+                          "_file": ["m.csv"] * 3})
+    spec = REGISTRIES["enterprise_metrics"]
+    ctx = validate.Context.build(TODAY, pl.Series([GOOD]))
+    accepted, q = validate.validate(frame, spec, ctx)
+    assert accepted["_row"].to_list() == [2]
+    assert sorted(zip(q["_row"], q["reason"], strict=True)) == [(3, "negative quantity"), (4, "not a number")]
