@@ -273,7 +273,8 @@ def load(directory: Path = CATALOGUE_DIR) -> Catalogue:
     for path in files:
         where = path.relative_to(directory.parent.parent) if directory.is_relative_to(SEEDS_DIR.parent) else path
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or set(data) - DOC_FIELDS or not {"document", "level", "source_lines"} <= set(data):
+        needed = {"document", "level", "source_lines"}
+        if not isinstance(data, dict) or set(data) - DOC_FIELDS or not needed <= set(data):
             raise CatalogueError(f"{where}: a catalogue file needs document, level, source_lines and rules "
                                  f"(allowed keys {sorted(DOC_FIELDS)})")
         if data["level"] not in LEVELS:

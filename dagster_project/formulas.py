@@ -39,9 +39,8 @@ def compile_expression(text: str | int | float, names: set[str]) -> str:
             raise FormulaError(f"{type(node).__name__} is not allowed in a formula ({source!r}); allowed are "
                                "numbers, strings, field names, + - *, comparisons, AND/OR/NOT, CASE, "
                                "LEAST, GREATEST, COALESCE, ABS, FLOOR")
-        if isinstance(node, exp.Column):
-            if node.table or node.name not in names:
-                raise FormulaError(f"unknown field {node.sql()!r} in {source!r}; known: {sorted(names)}")
+        if isinstance(node, exp.Column) and (node.table or node.name not in names):
+            raise FormulaError(f"unknown field {node.sql()!r} in {source!r}; known: {sorted(names)}")
     return tree.sql(dialect="duckdb", identify=True)
 
 

@@ -33,7 +33,8 @@ def code_version() -> str:
         return "unknown"
 
 
-@dg.asset(group_name=GROUP, description="Reference data from seeds/reference into ref.* (regions, industries, metrics).")
+@dg.asset(group_name=GROUP,
+          description="Reference data from seeds/reference into ref.* (regions, industries, metrics).")
 def reference_data(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as conn:
         counts = stages.load_reference(conn)
@@ -41,7 +42,8 @@ def reference_data(context: dg.AssetExecutionContext, duckdb: DuckDBResource) ->
     return dg.MaterializeResult(metadata={f"rows_{k}": v for k, v in counts.items()})
 
 
-@dg.asset(group_name=GROUP, description="The policy catalogue (seeds/catalogue/*.yaml), checked and written to catalogue.*.")
+@dg.asset(group_name=GROUP,
+          description="The policy catalogue (seeds/catalogue/*.yaml), checked and written to catalogue.*.")
 def policy_catalogue(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as conn:
         cat = stages.load_catalogue(conn, context.run.run_id)
@@ -57,7 +59,8 @@ def landing_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 
 
 @dg.asset(group_name=GROUP, deps=[landing_files],
-          description="Every landing file read as text into staging.* (never published), fingerprinted in audit.input_files.")
+          description="Every landing file read as text into staging.* (never published), "
+                      "fingerprinted in audit.input_files.")
 def staged_registries(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as conn:
         log = stages.ingest_landing(conn, get_settings(), context.run.run_id, context.log.info)
@@ -82,7 +85,8 @@ def rows_accounted_for(context: dg.AssetCheckExecutionContext, duckdb: DuckDBRes
         bad = conn.execute("""
             SELECT f.file, f.rows_in, f.rows_accepted, f.rows_quarantined
             FROM audit.input_files f WHERE f.run_id = ? AND f.status = 'read'
-              AND f.rows_in <> f.rows_accepted + f.rows_quarantined""", [context.op_execution_context.run.run_id]).fetchall()
+              AND f.rows_in <> f.rows_accepted + f.rows_quarantined""",
+            [context.op_execution_context.run.run_id]).fetchall()
     return dg.AssetCheckResult(passed=not bad, metadata={"mismatched_files": str(bad)})
 
 

@@ -183,7 +183,8 @@ def projects(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
     out = pl.concat(frames).with_row_index("seq", offset=1)
     type_zh = dict(reference.load("project_types").select("project_type", "name_zh").iter_rows())
     return out.select(
-        pl.format("XM{}{}", pl.col("start_date").dt.year(), pl.col("seq").cast(pl.String).str.zfill(7)).alias("project_id"),
+        pl.format("XM{}{}", pl.col("start_date").dt.year(), pl.col("seq").cast(pl.String).str.zfill(7))
+        .alias("project_id"),
         "uscc",
         (pl.col("project_type").replace_strict(type_zh) + pl.lit("（合成）")).alias("project_name"),
         "project_type", "region_code",
@@ -207,7 +208,8 @@ def talents(seed: int, ent: pl.DataFrame, sizes: Sizes) -> pl.DataFrame:
     departure = arrival + rng.integers(60, 2000, n).astype("timedelta64[D]")
     departure = np.where(leaves & (departure <= np.datetime64("2026-10-31")), departure, np.datetime64("NaT"))
     age = np.clip(rng.normal(38, 8, n) + np.array([cats.index(c) for c in category]) * -2.0 + 8, 24, 70).astype(int)
-    birth = np.array([np.datetime64(f"{2025 - a}-01-01") for a in age]) + rng.integers(0, 365, n).astype("timedelta64[D]")
+    birth = np.array([np.datetime64(f"{2025 - a}-01-01") for a in age])
+    birth = birth + rng.integers(0, 365, n).astype("timedelta64[D]")
     birth_s = pl.Series(birth.astype("datetime64[D]")).dt.strftime("%Y%m%d").to_numpy()
     seq = rng.integers(0, 1000, n)
     id_body = np.array([[int(c) for c in (r + b + f"{s:03d}")] for r, b, s in

@@ -28,7 +28,10 @@ def read(path: Path) -> tuple[ingest.LandingFile, pl.DataFrame]:
     return lf, ingest.read_text(lf, path.parent / "scratch")
 
 
-def enterprises_csv(rows: list[str], header: str = "统一社会信用代码,企业名称,所在地区划代码,行业代码,成立日期,所有制") -> str:
+HEADER_ZH = "统一社会信用代码,企业名称,所在地区划代码,行业代码,成立日期,所有制"
+
+
+def enterprises_csv(rows: list[str], header: str = HEADER_ZH) -> str:
     return "\n".join([header, *rows]) + "\n"
 
 
@@ -57,7 +60,7 @@ def test_generated_registry_every_row_accounted_for(tmp_path):
 def test_gbk_file_with_chinese_headers_and_bad_rows_names_file_row_field(tmp_path):
     rows = [
         f"{GOOD},甲公司,150622,14,2015-03-01,民营",
-        f"{GOOD[:-1]}0,乙公司,150622,14,2015-03-01,民营" if GOOD[-1] != "0" else f"{GOOD[:-1]}1,乙,150622,14,2015-03-01,民营",
+        f"{GOOD[:-1]}{'0' if GOOD[-1] != '0' else '1'},乙公司,150622,14,2015-03-01,民营",  # wrong check digit
         f"{GOOD2},丙公司,159999,14,2015-03-01,民营",  # unknown region
         f"{code('91150622MA0000003')},丁公司,150622,14,2024-02-30,民营",  # impossible date
         f"{GOOD},甲公司重复,150622,14,2015-03-01,民营",  # duplicated key

@@ -30,8 +30,7 @@ def run_nightly() -> dg.ExecuteInProcessResult:
 def test_nightly_job_materializes_everything_and_publishes(run_env):
     result = run_nightly()
     assert result.success
-    materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()} if hasattr(
-        result, "get_asset_materialization_events") else {m.asset_key.path[-1] for m in result.asset_materializations_for_node("published_warehouse")}
+    materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
     assert {"reference_data", "policy_catalogue", "landing_files", "staged_registries", "validated_registries",
             "liability_ledger", "dashboard_site", "published_warehouse"} <= materialized
     checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
@@ -49,8 +48,9 @@ def test_nightly_job_materializes_everything_and_publishes(run_env):
         booked = {r[0] for r in conn.execute("SELECT DISTINCT rule_id FROM ledger.liabilities").fetchall()}
         assert costed == booked
         # the marts add up to the ledger, to the fen
-        mart, ledger = conn.execute("""SELECT (SELECT sum(amount_yuan) FROM marts.liabilities_by_year_level_region_rule),
-                                              (SELECT sum(amount_yuan) FROM ledger.liabilities)""").fetchone()
+        mart, ledger = conn.execute("""
+            SELECT (SELECT sum(amount_yuan) FROM marts.liabilities_by_year_level_region_rule),
+                   (SELECT sum(amount_yuan) FROM ledger.liabilities)""").fetchone()
         assert mart == ledger and ledger > 0
         assert conn.execute("SELECT count(*) FROM audit.runs WHERE status = 'succeeded'").fetchone()[0] == 1
     page = Path(get_settings().dashboards_dir / "index.html").read_text(encoding="utf-8")
