@@ -22,8 +22,10 @@ from .settings import SEEDS_DIR
 
 CATALOGUE_DIR = SEEDS_DIR / "catalogue"
 LEVELS = ("central", "region", "city", "banner")
-BENEFICIARIES = {"enterprise": "enterprises", "project": "projects", "talent": "talents"}
-TRIGGERS = {"enterprise": ("metric_year",), "project": ("completion_date", "start_date"), "talent": ("arrival_date",)}
+BENEFICIARIES = {"enterprise": "enterprises", "project": "projects", "talent": "talents", "programme": None}
+TRIGGERS = {"enterprise": ("metric_year",), "project": ("completion_date", "start_date"), "talent": ("arrival_date",),
+            "programme": ("budget_year",)}
+DOC_REGION = {"region": "150000", "city": "150600", "central": "100000"}  # who a programme line belongs to
 KINDS = ("spending", "revenue_forgone", "equity", "programme")
 RULE_FIELDS = {
     "id", "title", "citation", "status", "reason", "kind", "beneficiary", "trigger", "variables", "eligibility",
@@ -118,6 +120,8 @@ def _date(value: Any, where: str) -> date | None:
 
 
 def field_names(beneficiary: str, variables: dict[str, Any]) -> set[str]:
+    if beneficiary == "programme":
+        return set()
     names = {c.name for c in REGISTRIES[BENEFICIARIES[beneficiary]].columns if not c.personal}
     names |= {"city_code"}  # the league/city of the row's banner or park (regions.csv parent_code)
     if beneficiary == "talent":
@@ -185,9 +189,13 @@ def _costed_parts(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, 
 
     out: dict[str, Any] = dict(trigger=trigger, variables=variables,
                                eligibility_sql=expr(raw.get("eligibility", "TRUE"), "eligibility"))
-    if ("amount" in raw) == ("tiers" in raw):
+    if ben == "programme":
+        out["programme"] = _programme(raw.get("programme"), doc, at)
+        if "amount" in raw or "tiers" in raw:
+            raise CatalogueError(f"{at}: a programme rule gives its amounts in 'programme', not 'amount'/'tiers'")
+    elif ("amount" in raw) == ("tiers" in raw):
         raise CatalogueError(f"{at}: give exactly one of 'amount' or 'tiers'")
-    if "amount" in raw:
+    elif "amount" in raw:
         out["amount_sql"] = expr(raw["amount"], "amount")
     else:
         out["tiers_by_sql"], out["tiers"] = _tiers(raw["tiers"], expr, at)
@@ -201,6 +209,8 @@ def _costed_parts(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, 
     out.update(_shares(raw, doc, defaults, at))
     valid = raw.get("valid") or {}
     out["valid_from"] = _date(valid.get("from"), f"{at}: field 'valid.from'")
+    if out["valid_from"] is None and ben == "programme":
+        out["valid_from"] = date(min(line["year"] for line in out["programme"]), 1, 1)
     out["valid_to"] = _date(valid.get("to"), f"{at}: field 'valid.to'")
     if out["valid_from"] is None:
         raise CatalogueError(f"{at}: field 'valid.from' is required for a costed rule")
@@ -235,6 +245,23 @@ def _tiers(spec: dict[str, Any], expr, at: str) -> tuple[str, tuple[Tier, ...]]:
     if len(equals) != len(set(equals)):
         raise CatalogueError(f"{at}: field 'tiers': the same 'equals' value appears twice")
     return by, tuple(tiers)
+
+
+def _programme(lines: Any, doc: dict[str, Any], at: str) -> tuple[dict[str, Any], ...]:
+    """Fixed programme budgets (安排X亿元): a liability of the named level in the named year."""
+    if not isinstance(lines, list) or not lines:
+        raise CatalogueError(f"{at}: field 'programme' needs a list of {{year, amount, region}} lines")
+    out = []
+    for i, line in enumerate(lines):
+        where = f"{at}: field 'programme[{i}]'"
+        keys = set(line) if isinstance(line, dict) else set()
+        if not keys or keys - {"year", "amount", "region"} or not {"year", "amount"} <= keys:
+            raise CatalogueError(f"{where}: needs year and amount (yuan), and an optional region code")
+        if not isinstance(line["year"], int):
+            raise CatalogueError(f"{where}: year must be a whole year, e.g. 2024")
+        out.append({"year": line["year"], "amount": _dec(line["amount"], where),
+                    "region": str(line.get("region", DOC_REGION.get(doc["level"], "150000")))})
+    return tuple(out)
 
 
 def _schedule(spec: dict[str, Any], at: str) -> dict[str, Any]:

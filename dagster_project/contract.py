@@ -90,6 +90,10 @@ PROJECTS = Registry(
         Column("equipment_investment_yuan", "decimal", ("设备投资(元)", "设备投资额(元)"), unit="元"),
         Column("total_investment_yuan", "decimal", ("总投资(元)", "总投资额(元)"), unit="元"),
         Column("area_mu", "decimal", ("面积(亩)", "种植面积(亩)"), unit="亩", nullable=True),
+        Column("quantity", "decimal", ("规模数量", "数量"), required=False, nullable=True,
+               doc="the project's size in its type's unit (头, 吨, 千瓦, 平方米 …), when the type has one"),
+        Column("quantity_unit", "code", ("数量单位", "计量单位"), required=False, nullable=True,
+               doc="must equal the type's quantity_unit in seeds/reference/project_types.csv"),
     ),
 )
 

@@ -39,6 +39,8 @@ def amount_sql(rule: Rule) -> tuple[str, str]:
 
 
 def candidates_sql(rule: Rule, registry_schema: str = "registry") -> str:
+    if rule.beneficiary == "programme":
+        return sql_text("rule_candidates_programme", rule_id=sql_literal(rule.id))
     amount, tier = amount_sql(rule)
     valid_from, valid_to = rule.valid_from, rule.valid_to or OPEN_END
     names = sorted(set(rule.variables) | _fields_used(rule))
@@ -60,6 +62,8 @@ def candidates_sql(rule: Rule, registry_schema: str = "registry") -> str:
 
 
 def _fields_used(rule: Rule) -> set[str]:
+    if rule.beneficiary == "programme":
+        return set()
     from .formulas import referenced_names
 
     texts = [rule.raw.get("eligibility", "TRUE")]
@@ -95,6 +99,11 @@ def write_catalogue(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str
     write_table(conn, "catalogue.rule_shares", pl.DataFrame(shares).with_columns(
         pl.col("share", "cum_share").cast(pl.Decimal(9, 6))))
     write_table(conn, "catalogue.rule_instalments", pl.DataFrame(instalments))
+    write_table(conn, "catalogue.programme_lines", pl.DataFrame(
+        [{"rule_id": r.id, "budget_year": ln["year"], "amount_yuan": ln["amount"], "region_code": ln["region"]}
+         for r in cat.costed() for ln in r.programme],
+        schema={"rule_id": pl.String, "budget_year": pl.Int32, "amount_yuan": pl.Decimal(18, 2),
+                "region_code": pl.String}))
     write_table(conn, "catalogue.rule_tiers", pl.DataFrame(
         tiers, schema={"rule_id": pl.String, "label": pl.String, "min": pl.Decimal(20, 4), "max": pl.Decimal(20, 4),
                        "equals": pl.String, "amount_sql": pl.String}))

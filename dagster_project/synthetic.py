@@ -19,7 +19,9 @@ import polars as pl
 
 from . import reference
 from .checkdigits import USCC_ALPHABET, ric_check_chars, uscc_check_chars
+from .settings import SEEDS_DIR
 
+SYNTHETIC_DIR = SEEDS_DIR / "synthetic"
 FIRST_YEAR, LAST_YEAR = 2015, 2025  # metric history; 2025 is the last complete year
 # Rough share of market entities per league/city (assumption for synthetic data only).
 CITY_WEIGHTS = {
@@ -123,53 +125,64 @@ def _yearly_series(rng: np.random.Generator, uscc: np.ndarray, start_year: np.nd
     return uscc[firm_idx], years[year_idx], np.round(path[firm_idx, year_idx], 2)
 
 
+def _profiles(name: str) -> pl.DataFrame:
+    return pl.read_csv(SYNTHETIC_DIR / f"{name}.csv", infer_schema=False)
+
+
+def _num(value: str | None, default: float = 0.0) -> float:
+    return float(value) if value not in (None, "") else default
+
+
 def enterprise_metrics(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
+    """Yearly metrics in long form, one generator per row of seeds/synthetic/metric_profiles.csv."""
     rng = _rng(seed, "enterprise_metrics")
     start = ent["registered_on"].dt.year().to_numpy()
     uscc = ent["uscc"].to_numpy()
-    parts = []
-    spec = [  # metric, sector, unit, starting level (median), yearly growth, volatility
-        ("raw_milk_processed_t", "dairy", "吨", 20_000.0, 0.06, 0.12),
-        ("export_value_usd", "trade", "USD", 2_000_000.0, 0.08, 0.25),
-        ("import_value_usd", "trade", "USD", 3_000_000.0, 0.05, 0.25),
-    ]
-    for metric, sector, unit, median, growth, vol in spec:
-        m = _sector_mask(ent, sector)
-        level = median * rng.lognormal(0.0, 1.0, int(m.sum()))
-        u, y, v = _yearly_series(rng, uscc[m], start[m], level, growth, vol)
-        parts.append(pl.DataFrame({"uscc": u, "year": y.astype(np.int32), "metric": metric, "value": v, "unit": unit}))
-    # Trade in yuan and the port fees it causes (about 0.1-0.6% of the trade value, a firm-specific rate).
-    m = _sector_mask(ent, "trade")
-    level = 30_000_000.0 * rng.lognormal(0.0, 1.2, int(m.sum()))
-    u, y, v = _yearly_series(rng, uscc[m], start[m], level, 0.07, 0.25)
-    fee_rate = dict(zip(uscc[m], rng.uniform(0.001, 0.006, int(m.sum())), strict=True))
-    fees = np.round(v * np.array([fee_rate[x] for x in u]), 2)
-    parts.append(pl.DataFrame({"uscc": u, "year": y.astype(np.int32), "metric": "import_export_value_yuan",
-                               "value": v, "unit": "元"}))
-    parts.append(pl.DataFrame({"uscc": u, "year": y.astype(np.int32), "metric": "port_fees_yuan", "value": fees,
-                               "unit": "元"}))
+    units = dict(reference.load("metrics").select("metric", "unit").iter_rows())
+    made: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for p in _profiles("metric_profiles").iter_rows(named=True):
+        metric = p["metric"]
+        if p["kind"] == "derived":
+            u, y, v = made[p["derived_from"]]
+            firms = np.unique(u)
+            rate = dict(zip(firms, rng.uniform(_num(p["rate_min"]), _num(p["rate_max"]), len(firms)), strict=True))
+            made[metric] = (u, y, np.round(v * np.array([rate[x] for x in u]), 2))
+            continue
+        m = _sector_mask(ent, p["sector"]) & (rng.random(len(uscc)) < _num(p["firm_share"], 1.0))
+        if p["kind"] == "event":
+            years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
+            hit = rng.random((int(m.sum()), len(years))) < _num(p["firm_share"], 0.1)
+            hit &= years[None, :] >= start[m][:, None]
+            f, yi = np.nonzero(hit)
+            made[metric] = (uscc[m][f], years[yi], np.ones(len(f)))
+            continue
+        level = _num(p["median"]) * rng.lognormal(0.0, _num(p["sigma"], 1.0), int(m.sum()))
+        made[metric] = _yearly_series(rng, uscc[m], start[m], level, _num(p["growth"]), _num(p["vol"], 0.2))
+    parts = [pl.DataFrame({"uscc": u, "year": y.astype(np.int32), "metric": metric, "value": v,
+                           "unit": units[metric]}) for metric, (u, y, v) in made.items()]
     return pl.concat(parts).with_columns(pl.col("value").cast(pl.Decimal(18, 2)))
 
 
 def projects(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
+    """Projects per row of seeds/synthetic/project_profiles.csv, owned by firms of the type's sector."""
     rng = _rng(seed, "projects")
-    plan = [  # project type, sector of the owner, share of those firms with one, area range (mu) or None
-        ("cheese", "dairy", 0.50, None), ("whey", "dairy", 0.30, None), ("lactoferrin", "dairy", 0.20, None),
-        ("potato_variety", "agriculture", 0.20, (20_000, 450_000)), ("alfalfa", "livestock", 0.30, (50, 5_000)),
-        ("manufacturing", "manufacturing", 0.25, None), ("energy", "energy", 0.30, None),
-    ]
+    units = dict(reference.load("project_types").select("project_type", "quantity_unit").iter_rows())
     frames = []
-    for ptype, sector, share, area in plan:
-        owners = ent.filter(pl.Series(_sector_mask(ent, sector)))
-        owners = owners.filter(pl.Series(rng.random(owners.height) < share))
+    for p in _profiles("project_profiles").iter_rows(named=True):
+        ptype = p["project_type"]
+        owners = ent.filter(pl.Series(_sector_mask(ent, p["sector"])))
+        owners = owners.filter(pl.Series(rng.random(owners.height) < _num(p["firm_share"])))
         k = owners.height
         # Half the projects started any time since 2016, half in the recent investment wave (2022-2025).
         start = np.where(rng.random(k) < 0.5, _dates(rng, k, date(2016, 1, 1), date(2025, 12, 31)),
                          _dates(rng, k, date(2022, 6, 1), date(2025, 12, 31)))
-        build_days = rng.integers(120, 900, k).astype("timedelta64[D]")
-        completion = start + build_days
+        completion = start + rng.integers(120, 900, k).astype("timedelta64[D]")
         done = completion <= np.datetime64("2026-10-31")
-        equipment = np.round(rng.lognormal(math.log(30_000_000), 1.1, k), 2)
+        equipment = np.round(rng.lognormal(math.log(_num(p["investment_median"], 1e7)), 1.1, k), 2)
+
+        def uniform(lo: str | None, hi: str | None, k: int = k) -> np.ndarray:
+            return np.round(rng.uniform(_num(lo), _num(hi), k), 0) if lo else np.full(k, np.nan)
+
         frames.append(pl.DataFrame({
             "project_type": [ptype] * k,
             "uscc": owners["uscc"],
@@ -178,8 +191,10 @@ def projects(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
             "completion_date": np.where(done, completion, np.datetime64("NaT")).astype("datetime64[D]"),
             "equipment_investment_yuan": equipment,
             "total_investment_yuan": np.round(equipment * rng.uniform(1.3, 3.0, k), 2),
-            "area_mu": np.round(rng.uniform(*area, k), 0) if area else np.full(k, np.nan),
-        }))
+            "area_mu": uniform(p["area_min"], p["area_max"]),
+            "quantity": uniform(p["quantity_min"], p["quantity_max"]),
+            "quantity_unit": [units.get(ptype) if p["quantity_min"] else None] * k,
+        }, schema_overrides={"quantity_unit": pl.String}))
     out = pl.concat(frames).with_row_index("seq", offset=1)
     type_zh = dict(reference.load("project_types").select("project_type", "name_zh").iter_rows())
     return out.select(
@@ -192,6 +207,8 @@ def projects(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
         pl.col("equipment_investment_yuan").cast(pl.Decimal(18, 2)),
         pl.col("total_investment_yuan").cast(pl.Decimal(18, 2)),
         pl.col("area_mu").fill_nan(None).cast(pl.Decimal(18, 2)),
+        pl.col("quantity").fill_nan(None).cast(pl.Decimal(18, 2)),
+        "quantity_unit",
     )
 
 

@@ -114,6 +114,10 @@ def _frame_checks(registry: Registry, ctx: Context) -> list[pa.Check]:
     if registry.name == "projects":
         checks.append(frame_check(_parse_date("completion_date") >= _parse_date("start_date"),
                                   "completion_date before start_date"))
+        unit_of = dict(reference.load("project_types").select("project_type", "quantity_unit").iter_rows())
+        checks.append(frame_check(pl.col("quantity").is_null() | (pl.col("quantity_unit") == pl.col(
+            "project_type").replace_strict(unit_of, default=None)), "quantity_unit does not match the project "
+                                  "type's quantity_unit in project_types.csv"))
     if registry.name == "talents":
         checks.append(frame_check(_parse_date("departure_date") >= _parse_date("arrival_date"),
                                   "departure_date before arrival_date"))

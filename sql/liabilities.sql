@@ -1,7 +1,8 @@
 -- The liability ledger: every payment split by paying level (central / region / city / banner) and paying
 -- region. Shares are exact decimals summing to 1; level i gets floor(amount * cumulative share_i) minus the
 -- same for i-1, so the levels add up to the payment to the fen. The banner share of a firm in a city-level
--- park is paid by the park (regions.csv: pays_as = banner); the city share by the banner's or park's city.
+-- park is paid by the park (regions.csv: pays_as = banner); the city share by the banner's or park's city
+-- (or by the city itself for a programme line booked to a city).
 CREATE OR REPLACE TABLE ledger.liabilities AS
 SELECT
     ${run_id} AS run_id,
@@ -11,7 +12,8 @@ SELECT
     p.award_year, p.instalment_no, p.instalment_count, p.payment_year,
     s.level AS paying_level,
     CASE s.level WHEN 'central' THEN '100000' WHEN 'region' THEN '150000'
-                 WHEN 'city' THEN g.parent_code ELSE p.region_code END AS paying_region_code,
+                 WHEN 'city' THEN (CASE WHEN g.level = 'city' THEN g.region_code ELSE g.parent_code END)
+                 ELSE p.region_code END AS paying_region_code,
     s.share,
     CAST((floor(p.amount_fen * s.cum_share) - floor(p.amount_fen * (s.cum_share - s.share))) / 100
          AS DECIMAL(18, 2)) AS amount_yuan,
