@@ -294,7 +294,8 @@ def load(directory: Path = CATALOGUE_DIR) -> Catalogue:
     defaults = yaml.safe_load((directory / "defaults.yaml").read_text(encoding="utf-8"))
     files = sorted(p for p in directory.glob("*.yaml") if p.name != "defaults.yaml")
     digest = hashlib.sha256()
-    docs, rules, seen = [], [], set()
+    docs: dict[str, dict[str, Any]] = {}
+    rules, seen = [], set()
     for path in [directory / "defaults.yaml", *files]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for path in files:
@@ -306,7 +307,10 @@ def load(directory: Path = CATALOGUE_DIR) -> Catalogue:
                                  f"(allowed keys {sorted(DOC_FIELDS)})")
         if data["level"] not in LEVELS:
             raise CatalogueError(f"{where}: level must be one of {LEVELS}")
-        docs.append({k: v for k, v in data.items() if k != "rules"})
+        header = {k: v for k, v in data.items() if k not in ("rules", "notes")}
+        known = docs.setdefault(data["document"], {**header, "notes": data.get("notes", "")})
+        if {k: known[k] for k in header} != header:  # a document may span files (NMG2024.part2.yaml …)
+            raise CatalogueError(f"{where}: document {data['document']} has a different header in another file")
         for raw in data.get("rules") or []:
             rule = parse_rule(raw, data, defaults, str(where))
             if rule.id in seen:
@@ -317,7 +321,7 @@ def load(directory: Path = CATALOGUE_DIR) -> Catalogue:
         for kind, target in r.links.items():
             if target not in seen:
                 raise CatalogueError(f"rule {r.id}: field 'links.{kind}' names unknown rule {target}")
-    return Catalogue(tuple(docs), tuple(rules), digest.hexdigest()[:16])
+    return Catalogue(tuple(docs.values()), tuple(rules), digest.hexdigest()[:16])
 
 
 def rule_record(rule: Rule) -> dict[str, Any]:

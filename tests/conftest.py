@@ -67,3 +67,21 @@ def lines(conn, rule_id: str) -> list[tuple]:
     return [(o, y, lvl, reg, str(a)) for o, y, lvl, reg, a in conn.execute(
         """SELECT object_id, payment_year, paying_level, paying_region_code, amount_yuan FROM ledger.liabilities
            WHERE rule_id = ? ORDER BY object_id, payment_year, paying_level""", [rule_id]).fetchall()]
+
+
+@pytest.fixture
+def catalogue_of(tmp_path):
+    """catalogue_of("NMG2024.part2.yaml", ...) -> a catalogue folder holding only those files (and defaults.yaml),
+    so a test of some rules does not depend on every other file of seeds/catalogue."""
+    import shutil
+
+    from dagster_project.catalogue import CATALOGUE_DIR
+
+    def make(*names: str) -> Path:
+        folder = tmp_path / "only" / "seeds" / "catalogue"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("defaults.yaml", *names):
+            shutil.copy(CATALOGUE_DIR / name, folder / name)
+        return folder
+
+    return make
