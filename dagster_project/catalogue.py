@@ -30,8 +30,9 @@ KINDS = ("spending", "revenue_forgone", "equity", "programme")
 RULE_FIELDS = {
     "id", "title", "citation", "status", "reason", "kind", "beneficiary", "trigger", "variables", "eligibility",
     "amount", "tiers", "caps", "schedule", "shares", "split_specified", "valid", "stacking_group", "rounding",
-    "reading", "links", "programme",
+    "reading", "links", "programme", "basis",
 }
+BASES = ("exact", "upper_bound", "expected_value")  # what a costed amount is: the text's amount, its 最高 cap, …
 DOC_FIELDS = {"document", "title", "level", "issued", "source_lines", "notes", "rules"}
 
 
@@ -58,6 +59,7 @@ class Rule:
     kind: str
     beneficiary: str | None
     reason: str | None = None
+    basis: str = "exact"
     trigger: str | None = None
     variables: dict[str, dict[str, Any]] = field(default_factory=dict)
     eligibility_sql: str = "TRUE"
@@ -163,7 +165,10 @@ def parse_rule(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, Any
         return Rule(**base, reason=raw["reason"])
     if status != "costed":
         raise CatalogueError(f"{at}: field 'status' must be costed or not_costable")
-    return Rule(**base, **_costed_parts(raw, doc, defaults, at))
+    basis = raw.get("basis", "exact")
+    if basis not in BASES:
+        raise CatalogueError(f"{at}: field 'basis' must be one of {BASES}")
+    return Rule(**base, basis=basis, **_costed_parts(raw, doc, defaults, at))
 
 
 def _costed_parts(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, Any], at: str) -> dict[str, Any]:
@@ -330,7 +335,7 @@ def rule_record(rule: Rule) -> dict[str, Any]:
     return {
         "rule_id": rule.id, "document": rule.document, "item": str(cit["item"]),
         "line_first": cit["lines"][0], "line_last": cit["lines"][1], "quote": cit["quote"],
-        "title": rule.title, "status": rule.status, "reason": rule.reason, "kind": rule.kind,
+        "title": rule.title, "status": rule.status, "reason": rule.reason, "kind": rule.kind, "basis": rule.basis,
         "beneficiary": rule.beneficiary, "trigger": rule.trigger, "eligibility_sql": rule.eligibility_sql,
         "amount_sql": rule.amount_sql, "tiers_by_sql": rule.tiers_by_sql,
         "cap_per_award": rule.cap_per_award, "cap_per_beneficiary_year": rule.cap_per_beneficiary_year,
