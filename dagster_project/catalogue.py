@@ -33,7 +33,7 @@ RULE_FIELDS = {
     "reading", "links", "programme", "basis",
 }
 BASES = ("exact", "upper_bound", "expected_value")  # what a costed amount is: the text's amount, its 最高 cap, …
-DOC_FIELDS = {"document", "title", "level", "issued", "source_lines", "notes", "rules"}
+DOC_FIELDS = {"document", "title", "level", "issued", "source_lines", "notes", "rules", "items_without_fiscal_clause"}
 
 
 class CatalogueError(ValueError):
@@ -312,8 +312,10 @@ def load(directory: Path = CATALOGUE_DIR) -> Catalogue:
                                  f"(allowed keys {sorted(DOC_FIELDS)})")
         if data["level"] not in LEVELS:
             raise CatalogueError(f"{where}: level must be one of {LEVELS}")
-        header = {k: v for k, v in data.items() if k not in ("rules", "notes")}
-        known = docs.setdefault(data["document"], {**header, "notes": data.get("notes", "")})
+        header = {k: v for k, v in data.items() if k not in ("rules", "notes", "items_without_fiscal_clause")}
+        known = docs.setdefault(data["document"], {**header, "notes": "", "items_without_fiscal_clause": []})
+        known["notes"] = (known["notes"] + " " + (data.get("notes") or "")).strip()
+        known["items_without_fiscal_clause"] += [str(i) for i in data.get("items_without_fiscal_clause") or []]
         if {k: known[k] for k in header} != header:  # a document may span files (NMG2024.part2.yaml …)
             raise CatalogueError(f"{where}: document {data['document']} has a different header in another file")
         for raw in data.get("rules") or []:

@@ -93,12 +93,40 @@ def cmd_check_catalogue(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_coverage(_: argparse.Namespace) -> int:
+    """Per document: fiscal clauses found, costed, not costable (with reasons); then every entry."""
+    from .catalogue import load
+    from .ledger import write_catalogue
+    from .warehouse import ensure_schemas
+
+    cat = load()
+    with duckdb.connect() as conn:
+        ensure_schemas(conn)
+        write_catalogue(conn, cat, "coverage")
+        cov = conn.execute("SELECT document, clauses, costed, not_costable, costed_split_unspecified AS "
+                           "split_unspecified, revenue_forgone, equity, programme, items_without_fiscal_clause "
+                           "FROM catalogue.coverage").pl()
+        rules = conn.execute("SELECT rule_id, item, line_first || '-' || line_last AS lines, status, kind, basis, "
+                             "title, COALESCE(reason, '') AS reason FROM catalogue.rules ORDER BY document, "
+                             "line_first, rule_id").pl()
+    with pl.Config(tbl_rows=1000, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
+                   fmt_str_lengths=80, tbl_width_chars=250, tbl_cols=-1):
+        print(f"catalogue {cat.version}: {len(cat.rules)} entries, {len(cat.costed())} costed\n")
+        print(cov)
+        print("\nnot costable, with the reason:")
+        print(rules.filter(pl.col("status") == "not_costable").select("rule_id", "lines", "title", "reason"))
+        print("\nall entries:")
+        print(rules.select("rule_id", "item", "lines", "status", "kind", "basis", "title"))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dagster_project", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the whole nightly job in-process and print the summary")
     sub.add_parser("summary", help="print the summary of the published warehouse")
     sub.add_parser("check-catalogue", help="load and check seeds/catalogue")
+    sub.add_parser("coverage", help="the catalogue's coverage report per document")
     gen = sub.add_parser("generate", help="write synthetic registries to a folder")
     settings = get_settings()
     gen.add_argument("--out", default=str(settings.landing_dir))
@@ -107,5 +135,5 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--bad-share", type=float, default=settings.bad_row_share)
     args = parser.parse_args(argv)
     handler = {"run": cmd_run, "summary": cmd_summary, "generate": cmd_generate,
-               "check-catalogue": cmd_check_catalogue}[args.command]
+               "check-catalogue": cmd_check_catalogue, "coverage": cmd_coverage}[args.command]
     return handler(args)

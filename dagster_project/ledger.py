@@ -76,10 +76,12 @@ def write_catalogue(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str
     """catalogue.* tables: documents, rules, shares, instalments, tiers and the version."""
     docs = pl.DataFrame([{**{k: d.get(k) for k in ("document", "title", "level", "notes")},
                           "issued": str(d.get("issued") or ""),
-                          "line_first": d["source_lines"][0], "line_last": d["source_lines"][1]}
+                          "line_first": d["source_lines"][0], "line_last": d["source_lines"][1],
+                          "items_without_fiscal_clause": ", ".join(d.get("items_without_fiscal_clause") or [])}
                          for d in cat.documents])
     write_table(conn, "catalogue.documents", docs)
     rules = pl.DataFrame([rule_record(r) for r in cat.rules], infer_schema_length=None)
+    rules = rules.with_columns(pl.col(pl.Null).cast(pl.String))  # an all-empty column is still text
     write_table(conn, "catalogue.rules", rules.with_columns(
         pl.col("cap_per_award", "cap_per_beneficiary_year").cast(pl.Decimal(18, 2))))
     shares, instalments, tiers = [], [], []
@@ -107,6 +109,7 @@ def write_catalogue(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str
     write_table(conn, "catalogue.rule_tiers", pl.DataFrame(
         tiers, schema={"rule_id": pl.String, "label": pl.String, "min": pl.Decimal(20, 4), "max": pl.Decimal(20, 4),
                        "equals": pl.String, "amount_sql": pl.String}))
+    run_sql(conn, "coverage")
     write_table(conn, "catalogue.version", pl.DataFrame({"catalogue_version": [cat.version], "run_id": [run_id],
                                                         "rules": [len(cat.rules)], "costed": [len(cat.costed())]}))
 
