@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from . import reference
 from .contract import REGISTRIES
 from .formulas import FormulaError, compile_expression
 from .settings import SEEDS_DIR
@@ -32,7 +33,7 @@ RULE_FIELDS = {
     "amount", "tiers", "caps", "schedule", "shares", "split_specified", "valid", "stacking_group", "rounding",
     "reading", "links", "programme", "basis",
 }
-BASES = ("exact", "upper_bound", "expected_value")  # what a costed amount is: the text's amount, its 最高 cap, …
+BASES = ("exact", "upper_bound", "lower_bound", "expected_value")  # the text's amount, its 最高 cap, its 不低于 floor …
 DOC_FIELDS = {"document", "title", "level", "issued", "source_lines", "notes", "rules", "items_without_fiscal_clause"}
 
 
@@ -127,7 +128,7 @@ def field_names(beneficiary: str, variables: dict[str, Any]) -> set[str]:
     names = {c.name for c in REGISTRIES[BENEFICIARIES[beneficiary]].columns if not c.personal}
     names |= {"city_code"}  # the league/city of the row's banner or park (regions.csv parent_code)
     if beneficiary == "talent":
-        names |= {"person_key", "birth_date", "arrival_year"}
+        names |= {"person_key", "birth_year", "arrival_year"}
     if beneficiary == "enterprise":
         names |= {"award_year"}
     return names | set(variables)
@@ -181,9 +182,13 @@ def _costed_parts(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, 
     variables = raw.get("variables") or {}
     if variables and ben != "enterprise":
         raise CatalogueError(f"{at}: field 'variables' (metric look-ups) is only for enterprise rules")
+    known_metrics = set(reference.load("metrics")["metric"])
     for name, spec in variables.items():
         if set(spec) - {"metric", "year_offset"} or "metric" not in spec:
             raise CatalogueError(f"{at}: field 'variables.{name}' needs metric and optional year_offset")
+        if spec["metric"] not in known_metrics:
+            raise CatalogueError(f"{at}: field 'variables.{name}': unknown metric {spec['metric']!r} "
+                                 "(add it to seeds/reference/metrics.csv)")
     names = field_names(ben, variables)
 
     def expr(value: Any, fld: str) -> str:

@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("coverage", help="the catalogue's coverage report per document")
     gen = sub.add_parser("generate", help="write synthetic registries to a folder")
     settings = get_settings()
-    gen.add_argument("--out", default=str(settings.landing_dir))
+    gen.add_argument("--out", default=str(settings.synthetic_dir))
     gen.add_argument("--enterprises", type=int, default=settings.enterprises)
     gen.add_argument("--seed", type=int, default=settings.seed)
     gen.add_argument("--bad-share", type=float, default=settings.bad_row_share)

@@ -42,7 +42,17 @@ class Settings:
 
     @property
     def landing_dir(self) -> Path:
+        """Where real registry exports are dropped (read when NMG_USE_LANDING=1; never modified)."""
         return self.data_dir / "landing"
+
+    @property
+    def synthetic_dir(self) -> Path:
+        """Where the synthetic generator writes (cleared and rewritten by every synthetic run)."""
+        return self.data_dir / "synthetic"
+
+    @property
+    def input_dir(self) -> Path:
+        return self.landing_dir if self.use_landing_as_is else self.synthetic_dir
 
     @property
     def build_db(self) -> Path:

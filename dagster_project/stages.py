@@ -47,9 +47,9 @@ def prepare_landing(settings: Settings, log=print) -> list[Path]:
     """Generate the synthetic registries into the landing folder unless told to use what is there."""
     if settings.use_landing_as_is:
         log(f"using the files already in {settings.landing_dir}")
-        return sorted(settings.landing_dir.iterdir())
+        return sorted(p for p in settings.landing_dir.iterdir() if p.is_file())
     started = time.perf_counter()
-    written = synthetic.write_landing(settings.landing_dir, settings.seed, settings.enterprises,
+    written = synthetic.write_landing(settings.synthetic_dir, settings.seed, settings.enterprises,
                                       settings.bad_row_share)
     log(f"generated synthetic registries ({settings.enterprises:,} enterprises, seed {settings.seed}) "
         f"in {time.perf_counter() - started:.1f}s: {', '.join(p.name for p in written.values())}")
@@ -59,11 +59,12 @@ def prepare_landing(settings: Settings, log=print) -> list[Path]:
 def ingest_landing(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, log=print) -> pl.DataFrame:
     """Read every landing file as text into staging.<registry>; record each file in audit.input_files."""
     ensure_schemas(conn)
-    files = ingest.discover(settings.landing_dir)
+    files = ingest.discover(settings.input_dir)
     frames: dict[str, list[pl.DataFrame]] = {name: [] for name in REGISTRIES}
     for lf in files:
         try:
-            frames[lf.registry].append(ingest.read_text(lf, settings.data_dir / "build" / "scratch"))
+            text = ingest.read_text(lf, settings.data_dir / "build" / "scratch")  # refuses unknown names first
+            frames[lf.registry].append(text)
             lf.status = "read"
             log(f"read {lf.path.name}: {lf.rows_in:,} rows as {lf.registry} ({lf.encoding})")
         except ingest.FileRefused as exc:

@@ -184,7 +184,9 @@ def _failures(cases: pl.DataFrame, registry: Registry, n_rows: int) -> pl.DataFr
         .when(pl.col("schema_context") == "DataFrameSchema").then(pl.lit("(row)"))
         .otherwise(pl.col("column")).fill_null("(row)").alias("field"),
         pl.col("check").replace(FRIENDLY).alias("reason"),
-        pl.when(pl.col("column").is_in(personal)).then(pl.lit("(personal data, masked)"))
+        # A check across columns reports the whole row as its failure case: the masked row is in raw_record.
+        pl.when(pl.col("column").is_in(personal) | (pl.col("schema_context") == "DataFrameSchema"))
+        .then(pl.lit(None, pl.String))
         .otherwise(pl.col("failure_case").cast(pl.String)).alias("value"),
     )
     pinned = cases.filter(pl.col("index").is_not_null()).select(
@@ -203,9 +205,10 @@ def _raw_records(frame: pl.DataFrame, registry: Registry) -> pl.DataFrame:
 
 
 def mask(expr: pl.Expr, kind: str) -> pl.Expr:
-    """Display value for personal data: 张** / 150602********123X."""
+    """Display value for personal data: 张** / 1506************** (the birth place's city, nothing more:
+    with birth year, last digits and the pseudonym published, a longer display would let the ID be rebuilt)."""
     if kind == "id_number":
-        return expr.str.slice(0, 6) + pl.lit("********") + expr.str.slice(14, 4)
+        return expr.str.slice(0, 4) + pl.lit("*" * 14)
     return expr.str.slice(0, 1) + pl.lit("**")
 
 
@@ -236,7 +239,7 @@ def typed(accepted: pl.DataFrame, registry: Registry, salt: str) -> pl.DataFrame
             person_key=digest,
             name_masked=accepted.select(mask(pl.col("name"), "text")).to_series(),
             id_masked=accepted.select(mask(pl.col("id_number"), "id_number")).to_series(),
-            birth_date=accepted["id_number"].str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d"),
+            birth_year=accepted["id_number"].str.slice(6, 4).cast(pl.Int32),  # the year only: see mask()
         )
     return out
 

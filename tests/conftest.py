@@ -27,7 +27,7 @@ def typed_frame(registry: str, rows: list[dict]) -> pl.DataFrame:
             continue
         schema[col.name] = {"date": pl.Date, "year": pl.Int32, "decimal": pl.Decimal(20, 4)}.get(col.kind, pl.String)
     if registry == "talents":
-        schema |= {"person_key": pl.String, "name_masked": pl.String, "id_masked": pl.String, "birth_date": pl.Date}
+        schema |= {"person_key": pl.String, "name_masked": pl.String, "id_masked": pl.String, "birth_year": pl.Int32}
     full = [{k: (Decimal(str(v)) if schema.get(k) == pl.Decimal(20, 4) and v is not None else v)
              for k, v in {**{c: None for c in schema}, **r}.items() if k in schema} for r in rows]
     return pl.DataFrame(full, schema=schema)

@@ -70,6 +70,13 @@ def test_unknown_field_and_missing_reason_are_refused(tmp_path):
         catalogue.load(with_rule_changed(tmp_path / "b", "NMG2024-10", status="not_costable"))
 
 
+def test_unknown_metric_is_refused(tmp_path):
+    variables = {"milk_t": {"metric": "raw_milk_procesed_t"}, "milk_prev_t": {"metric": "raw_milk_processed_t",
+                                                                              "year_offset": -1}}
+    with pytest.raises(CatalogueError, match=r"rule NMG2024-11A: field 'variables.milk_t': unknown metric"):
+        catalogue.load(with_rule_changed(tmp_path, "NMG2024-11A", variables=variables))
+
+
 def test_citation_lines_must_lie_inside_the_document(tmp_path):
     cit = {"item": "11", "lines": [5000, 5001], "quote": "x"}
     with pytest.raises(CatalogueError, match=r"rule NMG2024-11A: field 'citation.lines'.*outside document NMG2024"):

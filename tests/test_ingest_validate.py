@@ -54,7 +54,7 @@ def test_generated_registry_every_row_accounted_for(tmp_path):
             parent = typed["uscc"]
     # Personal data never leaves validation in clear.
     assert "name" not in typed.columns and "id_number" not in typed.columns
-    assert typed["id_masked"].str.contains(r"^\d{6}\*{8}[\dX]{4}$").all()
+    assert typed["id_masked"].str.contains(r"^\d{4}\*{14}$").all() and "birth_date" not in typed.columns
 
 
 def test_gbk_file_with_chinese_headers_and_bad_rows_names_file_row_field(tmp_path):
@@ -89,6 +89,29 @@ def test_utf8_bom_and_semicolon_delimiter_are_read(tmp_path):
     assert (lf.encoding, lf.delimiter) == ("utf-8-sig", ";")
     accepted, q = validate.validate(frame, ENTERPRISES, validate.Context.build(TODAY))
     assert accepted.height == 1 and q.is_empty()
+
+
+def test_cross_column_failure_never_shows_personal_data():
+    from dagster_project.contract import TALENTS
+
+    row = {"talent_id": "RC1", "name": "王小明", "id_number": "11010519491231002X", "category": "B",
+           "field": "science", "employer_uscc": GOOD, "region_code": "150622", "arrival_date": "2024-05-01",
+           "departure_date": "2024-01-01", "employment": "full_time", "degree": "doctorate", "title": "senior",
+           "annual_salary_yuan": "900000", "_row": 2, "_file": "talents.csv"}
+    frame = pl.DataFrame([row])
+    accepted, q = validate.validate(frame, TALENTS, validate.Context.build(TODAY, pl.Series([GOOD])))
+    assert accepted.is_empty() and q["reason"].to_list() == ["departure_date before arrival_date"]
+    published = " ".join(str(v) for v in q.row(0))
+    assert "王小明" not in published and "11010519491231002X" not in published and "1101**" in published
+
+
+def test_a_file_that_names_no_registry_is_refused(tmp_path):
+    path = tmp_path / "random_export.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    lf = ingest.discover(tmp_path)[0]
+    assert lf.registry is None
+    with pytest.raises(ingest.FileRefused, match="random_export.csv: the file name does not name a registry"):
+        ingest.read_text(lf, tmp_path / "scratch")
 
 
 @pytest.mark.parametrize("content, reason", [

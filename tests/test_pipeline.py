@@ -63,8 +63,12 @@ def test_a_failed_run_leaves_the_published_warehouse_intact(run_env, monkeypatch
     assert run_nightly().success
     published = get_settings().published_db
     before = published.read_bytes()
-    # Next night the enterprise export arrives empty: the file is refused, a blocking check fails.
+    # Next night the exports come from the landing folder and the enterprise file arrives empty: the file is
+    # refused, a blocking check fails.
+    import shutil
+
     monkeypatch.setenv("NMG_USE_LANDING", "1")
+    shutil.copytree(get_settings().synthetic_dir, get_settings().landing_dir)
     (get_settings().landing_dir / "enterprises.csv").write_bytes(b"")
     result = run_nightly()
     assert not result.success

@@ -98,12 +98,13 @@ def test_nmg2024_item10_alfalfa_1000_yuan_per_mu_over_three_years(ledger_from):
     assert future == [(2024, "due"), (2025, "due"), (2026, "due")]
 
 
-def talent(tid: str, category: str, arrived: str, employment: str = "full_time", left: str | None = None) -> dict:
+def talent(tid: str, category: str, arrived: str, employment: str = "full_time", left: str | None = None,
+           region: str = "150602") -> dict:
     return {"talent_id": tid, "person_key": f"pk-{tid}", "name_masked": "张**", "id_masked": "150602********0000",
-            "category": category, "field": "science", "employer_uscc": A, "region_code": "150602",
+            "category": category, "field": "science", "employer_uscc": A, "region_code": region,
             "arrival_date": date.fromisoformat(arrived), "departure_date": date.fromisoformat(left) if left else None,
             "employment": employment, "degree": "doctorate", "title": "senior", "annual_salary_yuan": "500000",
-            "birth_date": date(1985, 1, 1)}
+            "birth_year": 1985}
 
 
 def test_ord_talent_item2_settlement_subsidy_b_to_f(ledger_from):
@@ -114,6 +115,7 @@ def test_ord_talent_item2_settlement_subsidy_b_to_f(ledger_from):
         talent("T6", "B", "2024-03-15", employment="flexible"),  # 柔性引进: not 全职, nothing
         talent("T7", "A", "2024-03-15"),  # A is item 1 (不低于300万), not this entry
         talent("T8", "C", "2023-12-31"),  # arrived before the policy
+        talent("T9", "B", "2024-03-15", region="150102"),  # works in Hohhot: not an Ordos policy's to pay
     ]})
     assert lines(conn, "ORD-TALENT-02A") == [
         ("T1", 2024, "city", "150600", "3000000.00"),
