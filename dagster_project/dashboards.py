@@ -20,7 +20,11 @@ from .settings import STATIC_DIR
 LEVEL_ZH = {"central": "中央", "region": "自治区", "city": "盟市", "banner": "旗区"}
 LEVEL_COLOUR = {"central": "#6b4c9a", "region": "#c0392b", "city": "#2471a3", "banner": "#229954"}
 PAGE_SQL = """SELECT payment_year, paying_level, CAST(sum(amount_yuan) AS DECIMAL(18,2)) AS amount_yuan
+FROM ledger.liabilities WHERE kind IN ('spending', 'programme') GROUP BY ALL ORDER BY ALL"""
+BREAKDOWN_SQL = """SELECT kind, split_specified, CAST(sum(amount_yuan) AS DECIMAL(18,2)) AS amount_yuan
 FROM ledger.liabilities GROUP BY ALL ORDER BY ALL"""
+KIND_ZH = {"spending": "财政支出（补贴、奖励）", "programme": "专项资金安排",
+           "revenue_forgone": "减收（税费减免、让渡）", "equity": "股权投入（基金）"}
 
 
 def write_static(out: Path) -> None:
@@ -55,10 +59,21 @@ def liabilities_page(conn: duckdb.DuckDBPyConnection, out: Path, run: dict) -> P
     table = _table(data)
     body = f"""
 <div class="card">{fig.to_html(full_html=False, include_plotlyjs=False, div_id="liabilities-by-year-level")}</div>
-<div class="card"><h2>明细表（万元）</h2>{table}</div>"""
+<div class="card"><h2>明细表（万元）</h2>{table}</div>
+<div class="card"><h2>按性质和分担比例（万元）</h2>{_breakdown(conn.execute(BREAKDOWN_SQL).pl())}
+<p>“分担比例未明确”：政策原文未写明各级承担比例，按 seeds/catalogue/defaults.yaml 的默认比例记账，需另行确认。
+减收和股权投入不计入上方支出图表。</p></div>"""
     path = out / "index.html"
     path.write_text(_page("政策成本总览：按年度和层级", body, run, PAGE_SQL), encoding="utf-8")
     return path
+
+
+def _breakdown(data: pl.DataFrame) -> str:
+    rows = "".join(
+        f"<tr><td>{KIND_ZH.get(r['kind'], r['kind'])}</td>"
+        f"<td>{'明确' if r['split_specified'] else '分担比例未明确'}</td>"
+        f"<td>{wan(r['amount_yuan'])}</td></tr>" for r in data.iter_rows(named=True))
+    return f"<table id='breakdown-table'><tr><th>性质</th><th>分担比例</th><th>金额</th></tr>{rows}</table>"
 
 
 def _table(data: pl.DataFrame) -> str:
