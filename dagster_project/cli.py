@@ -95,11 +95,15 @@ def cmd_check_catalogue(_: argparse.Namespace) -> int:
 
 def cmd_coverage(_: argparse.Namespace) -> int:
     """Per document: fiscal clauses found, costed, not costable (with reasons); then every entry."""
-    from .catalogue import load
+    from .catalogue import CatalogueError, load
     from .ledger import write_catalogue
     from .warehouse import ensure_schemas
 
-    cat = load()
+    try:
+        cat = load()
+    except CatalogueError as exc:
+        print(f"catalogue rejected: {exc}", file=sys.stderr)
+        return 2
     with duckdb.connect() as conn:
         ensure_schemas(conn)
         write_catalogue(conn, cat, "coverage")
