@@ -151,7 +151,7 @@ def enterprise_metrics(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
         m = _sector_mask(ent, p["sector"]) & (rng.random(len(uscc)) < _num(p["firm_share"], 1.0))
         if p["kind"] == "event":
             years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
-            hit = rng.random((int(m.sum()), len(years))) < _num(p["firm_share"], 0.1)
+            hit = rng.random((int(m.sum()), len(years))) < _num(p.get("event_rate"), _num(p["firm_share"], 0.1))
             hit &= years[None, :] >= start[m][:, None]
             f, yi = np.nonzero(hit)
             made[metric] = (uscc[m][f], years[yi], np.ones(len(f)))

@@ -16,7 +16,7 @@ from dagster_project.settings import get_settings
 def run_env(tmp_path, monkeypatch):
     monkeypatch.setenv("NMG_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NMG_DASHBOARDS_DIR", str(tmp_path / "dashboards"))
-    monkeypatch.setenv("NMG_ENTERPRISES", "3000")
+    monkeypatch.setenv("NMG_ENTERPRISES", "20000")  # the default registry: every costed rule must book lines
     monkeypatch.setenv("NMG_AS_OF", "2026-11-27")
     return tmp_path
 
