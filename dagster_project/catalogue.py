@@ -70,6 +70,8 @@ class Rule:
     cap_per_award: Decimal | None = None
     cap_per_beneficiary_year: Decimal | None = None
     instalments: tuple[int, ...] = (1,)
+    period_unit: str | None = None  # month | year: the amount is per period, paid `period_count` times
+    period_count: int | None = None
     lag_years: int = 0
     stop_on_departure: bool = False
     shares: dict[str, Decimal] = field(default_factory=dict)
@@ -269,14 +271,23 @@ def _programme(lines: Any, doc: dict[str, Any], at: str) -> tuple[dict[str, Any]
             raise CatalogueError(f"{where}: needs year and amount (yuan), and an optional region code")
         if not isinstance(line["year"], int):
             raise CatalogueError(f"{where}: year must be a whole year, e.g. 2024")
-        out.append({"year": line["year"], "amount": _dec(line["amount"], where),
+        out.append({"line_no": i + 1, "year": line["year"], "amount": _dec(line["amount"], where),
                     "region": str(line.get("region", DOC_REGION.get(doc["level"], "150000")))})
     return tuple(out)
 
 
 def _schedule(spec: dict[str, Any], at: str) -> dict[str, Any]:
-    if set(spec) - {"instalments", "lag_years", "stop_on_departure"}:
-        raise CatalogueError(f"{at}: field 'schedule' allows instalments, lag_years, stop_on_departure")
+    if set(spec) - {"instalments", "periodic", "lag_years", "stop_on_departure"}:
+        raise CatalogueError(f"{at}: field 'schedule' allows instalments or periodic, lag_years, stop_on_departure")
+    if "periodic" in spec:
+        per = spec["periodic"]
+        if "instalments" in spec or not isinstance(per, dict) or per.get("every") not in ("month", "year") \
+                or not isinstance(per.get("count"), int) or per["count"] < 1 or set(per) - {"every", "count"}:
+            raise CatalogueError(f"{at}: field 'schedule.periodic' needs every (month or year) and a whole count "
+                                 ">= 1, and excludes instalments (the amount is then per period)")
+        lag = spec.get("lag_years", 0)
+        return dict(period_unit=per["every"], period_count=per["count"], lag_years=lag,
+                    stop_on_departure=bool(spec.get("stop_on_departure")))
     inst = spec.get("instalments", [1])
     if not (isinstance(inst, list) and inst and all(isinstance(w, int) and w > 0 for w in inst)):
         raise CatalogueError(f"{at}: field 'schedule.instalments' must be positive whole weights, e.g. [4, 3, 3]")
@@ -347,6 +358,7 @@ def rule_record(rule: Rule) -> dict[str, Any]:
         "amount_sql": rule.amount_sql, "tiers_by_sql": rule.tiers_by_sql,
         "cap_per_award": rule.cap_per_award, "cap_per_beneficiary_year": rule.cap_per_beneficiary_year,
         "lag_years": rule.lag_years, "stop_on_departure": rule.stop_on_departure,
+        "period_unit": rule.period_unit, "period_count": rule.period_count,
         "split_specified": rule.split_specified, "valid_from": rule.valid_from, "valid_to": rule.valid_to,
         "stacking_group": rule.stacking_group, "step_fen": rule.step_fen, "reading": rule.reading,
         "links": json.dumps(rule.links, ensure_ascii=False), "definition": json.dumps(rule.raw, ensure_ascii=False,

@@ -81,31 +81,35 @@ def write_catalogue(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str
                          for d in cat.documents])
     write_table(conn, "catalogue.documents", docs)
     rules = pl.DataFrame([rule_record(r) for r in cat.rules], infer_schema_length=None)
-    rules = rules.with_columns(pl.col(pl.Null).cast(pl.String))  # an all-empty column is still text
+    rules = rules.with_columns(pl.col(pl.Null).cast(pl.String)).with_columns(  # an all-empty column is text
+        pl.col("period_count", "lag_years", "step_fen").cast(pl.Int64))
     write_table(conn, "catalogue.rules", rules.with_columns(
         pl.col("cap_per_award", "cap_per_beneficiary_year").cast(pl.Decimal(18, 2))))
-    shares, instalments, tiers = [], [], []
+    shares, rows_instalments, tiers = [], [], []
     level_order = {"central": 0, "region": 1, "city": 2, "banner": 3}
     for r in cat.costed():
         cum = 0
+        instalments = () if r.period_unit else r.instalments  # periodic rules are spread by sql/payments.sql
         for lvl in sorted(r.shares, key=level_order.__getitem__):
             cum += r.shares[lvl]
             shares.append({"rule_id": r.id, "level": lvl, "share": r.shares[lvl], "cum_share": cum})
-        total, running = sum(r.instalments), 0
-        for i, w in enumerate(r.instalments):
+        total, running = sum(instalments), 0
+        for i, w in enumerate(instalments):
             running += w
-            instalments.append({"rule_id": r.id, "instalment_no": i + 1, "instalment_count": len(r.instalments),
+            rows_instalments.append({"rule_id": r.id, "instalment_no": i + 1, "instalment_count": len(instalments),
                                 "year_offset": i, "weight": w, "cum_weight": running, "total_weight": total})
         tiers += [{"rule_id": r.id, "label": t.label, "min": t.min, "max": t.max, "equals": t.equals,
                    "amount_sql": t.amount_sql} for t in r.tiers]
     write_table(conn, "catalogue.rule_shares", pl.DataFrame(shares).with_columns(
         pl.col("share", "cum_share").cast(pl.Decimal(9, 6))))
-    write_table(conn, "catalogue.rule_instalments", pl.DataFrame(instalments))
+    write_table(conn, "catalogue.rule_instalments", pl.DataFrame(rows_instalments, schema={
+        "rule_id": pl.String, "instalment_no": pl.Int64, "instalment_count": pl.Int64, "year_offset": pl.Int64,
+        "weight": pl.Int64, "cum_weight": pl.Int64, "total_weight": pl.Int64}))
     write_table(conn, "catalogue.programme_lines", pl.DataFrame(
-        [{"rule_id": r.id, "budget_year": ln["year"], "amount_yuan": ln["amount"], "region_code": ln["region"]}
-         for r in cat.costed() for ln in r.programme],
-        schema={"rule_id": pl.String, "budget_year": pl.Int32, "amount_yuan": pl.Decimal(18, 2),
-                "region_code": pl.String}))
+        [{"rule_id": r.id, "line_no": ln["line_no"], "budget_year": ln["year"], "amount_yuan": ln["amount"],
+          "region_code": ln["region"]} for r in cat.costed() for ln in r.programme],
+        schema={"rule_id": pl.String, "line_no": pl.Int32, "budget_year": pl.Int32,
+                "amount_yuan": pl.Decimal(18, 2), "region_code": pl.String}))
     write_table(conn, "catalogue.rule_tiers", pl.DataFrame(
         tiers, schema={"rule_id": pl.String, "label": pl.String, "min": pl.Decimal(20, 4), "max": pl.Decimal(20, 4),
                        "equals": pl.String, "amount_sql": pl.String}))

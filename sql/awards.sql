@@ -29,7 +29,8 @@ ranked AS (
     FROM year_capped
 )
 SELECT
-    rule_id, document, beneficiary_kind, beneficiary_id, object_id, region_code, award_year, ends_on, inputs, tier,
+    rule_id, document, beneficiary_kind, beneficiary_id, object_id, region_code, award_year, starts_on, ends_on,
+    inputs, tier,
     gross_yuan,
     CAST(after_award_cap_fen / 100 AS DECIMAL(18, 2)) AS after_award_cap_yuan,
     CAST(award_fen / 100 AS DECIMAL(18, 2)) AS award_yuan,

@@ -26,6 +26,7 @@ SELECT
     uscc AS object_id,
     region_code,
     award_year,
+    make_date(award_year, 1, 1) AS starts_on,
     CAST(NULL AS DATE) AS ends_on,
     ${inputs_json} AS inputs,
     ${tier_label} AS tier,

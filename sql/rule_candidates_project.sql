@@ -13,6 +13,7 @@ SELECT
     project_id AS object_id,
     region_code,
     award_year,
+    ${trigger} AS starts_on,
     CAST(NULL AS DATE) AS ends_on,
     ${inputs_json} AS inputs,
     ${tier_label} AS tier,

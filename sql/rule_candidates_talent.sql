@@ -14,6 +14,7 @@ SELECT
     talent_id AS object_id,
     region_code,
     award_year,
+    arrival_date AS starts_on,
     departure_date AS ends_on,
     ${inputs_json} AS inputs,
     ${tier_label} AS tier,

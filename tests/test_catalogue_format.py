@@ -95,3 +95,9 @@ def test_citations_quote_the_source_text():
         cited = "".join(text[first - 1:last]).replace(" ", "")
         head = rule.citation["quote"].split("……")[0].replace(" ", "")[:30]
         assert head in cited, f"{rule.id}: quote not found in lines {first}-{last}"
+
+
+def test_a_periodic_schedule_cannot_also_have_instalments(tmp_path):
+    schedule = {"periodic": {"every": "month", "count": 24}, "instalments": [1, 1]}
+    with pytest.raises(CatalogueError, match=r"rule NMG2024-10: field 'schedule.periodic' needs every"):
+        catalogue.load(with_rule_changed(tmp_path, "NMG2024-10", schedule=schedule))

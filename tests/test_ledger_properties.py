@@ -82,3 +82,54 @@ def test_levels_and_instalments_reconcile_to_the_fen(tmp_path_factory, ledger_fr
     # lag 1: instalments fall in the years after completion (2024), never before or beyond the schedule
     years = {y for (y,) in conn.execute("SELECT DISTINCT payment_year FROM ledger.liabilities").fetchall()}
     assert years <= set(range(2025, 2025 + len(weights)))
+
+
+def monthly(rule_id: str, per_month: int, months: int, stop: bool = True) -> dict:
+    return {"id": rule_id, "title": rule_id, "citation": {"item": "1", "lines": [1, 2], "quote": "test"},
+            "status": "costed", "beneficiary": "talent", "amount": per_month, "shares": {"city": 1},
+            "schedule": {"periodic": {"every": "month", "count": months}, "stop_on_departure": stop},
+            "valid": {"from": "2024-01-01"}}
+
+
+def test_monthly_allowance_runs_its_months_and_stops_the_month_after_leaving(tmp_path, ledger_from):
+    # A monthly allowance of 5,000 元 for up to 24 months from the month of arrival, stopped from the month after
+    # the person leaves (离职次月起停止). Written out by hand:
+    #   T1 arrives 2024-11-15, stays: Nov-Dec 2024 = 2 months (10,000), 2025 = 12 (60,000), Jan-Oct 2026 = 10
+    #      (50,000): month 24 is October 2026, nothing after it.
+    #   T2 arrives 2024-11-15, leaves 2025-05-10: paid through May 2025: 2 months in 2024, 5 in 2025 (25,000).
+    #   T3 arrives 2025-01-01, leaves the same month: 1 month (5,000).
+    folder = catalogue_with(tmp_path, [monthly("M-LIVING", 5000, 24)])
+    conn = ledger_from({"enterprises": [enterprise(A)], "talents": [
+        talent("T1", "E", "2024-11-15"), talent("T2", "E", "2024-11-15", left="2025-05-10"),
+        talent("T3", "F", "2025-01-01", left="2025-01-31")]}, folder)
+    assert lines(conn, "M-LIVING") == [
+        ("T1", 2024, "city", "150600", "10000.00"),
+        ("T1", 2025, "city", "150600", "60000.00"),
+        ("T1", 2026, "city", "150600", "50000.00"),
+        ("T2", 2024, "city", "150600", "10000.00"),
+        ("T2", 2025, "city", "150600", "25000.00"),
+        ("T3", 2025, "city", "150600", "5000.00"),
+    ]
+    months = conn.execute("""SELECT object_id, sum(periods) FROM ledger.payments WHERE NOT stopped_by_departure
+                             GROUP BY 1 ORDER BY 1""").fetchall()
+    assert months == [("T1", 24), ("T2", 7), ("T3", 1)]
+    future = conn.execute("SELECT DISTINCT timing FROM ledger.liabilities WHERE payment_year = 2027").fetchall()
+    assert future == []  # nothing beyond month 24
+
+
+def test_yearly_post_subsidy_for_ten_years(tmp_path, ledger_from):
+    # 300,000 元 a year for at most 10 years from the year of arrival: arrival 2024-06-01 -> 2024 .. 2033, each
+    # 300,000.00; committed future years are those after the run's year (2026).
+    rule = {**monthly("Y-POST", 300000, 10), "schedule": {"periodic": {"every": "year", "count": 10},
+                                                         "stop_on_departure": True}}
+    folder = catalogue_with(tmp_path, [rule])
+    conn = ledger_from({"enterprises": [enterprise(A)], "talents": [talent("T1", "E", "2024-06-01"),
+                                                                     talent("T2", "E", "2024-06-01", left="2026-03-31")]},
+                       folder)
+    got = lines(conn, "Y-POST")
+    assert [r for r in got if r[0] == "T1"] == [("T1", y, "city", "150600", "300000.00") for y in range(2024, 2034)]
+    # T2 leaves in March 2026: the 2026 period started before leaving and is paid; 2027 onwards is not.
+    assert [r[1] for r in got if r[0] == "T2"] == [2024, 2025, 2026]
+    timing = dict(conn.execute("""SELECT payment_year, any_value(timing) FROM ledger.liabilities
+                                  WHERE object_id = 'T1' GROUP BY 1""").fetchall())
+    assert timing[2026] == "due" and timing[2027] == "committed_future" and timing[2033] == "committed_future"
