@@ -271,7 +271,8 @@ def _programme(lines: Any, doc: dict[str, Any], at: str) -> tuple[dict[str, Any]
             raise CatalogueError(f"{where}: needs year and amount (yuan), and an optional region code")
         if not isinstance(line["year"], int):
             raise CatalogueError(f"{where}: year must be a whole year, e.g. 2024")
-        out.append({"line_no": i + 1, "year": line["year"], "amount": _dec(line["amount"], where),
+        same_year = sum(1 for earlier in out if earlier["year"] == line["year"])  # 2nd line of a year -> /2
+        out.append({"line_no": same_year + 1, "year": line["year"], "amount": _dec(line["amount"], where),
                     "region": str(line.get("region", DOC_REGION.get(doc["level"], "150000")))})
     return tuple(out)
 

@@ -123,9 +123,8 @@ def test_yearly_post_subsidy_for_ten_years(tmp_path, ledger_from):
     rule = {**monthly("Y-POST", 300000, 10), "schedule": {"periodic": {"every": "year", "count": 10},
                                                          "stop_on_departure": True}}
     folder = catalogue_with(tmp_path, [rule])
-    conn = ledger_from({"enterprises": [enterprise(A)], "talents": [talent("T1", "E", "2024-06-01"),
-                                                                     talent("T2", "E", "2024-06-01", left="2026-03-31")]},
-                       folder)
+    people = [talent("T1", "E", "2024-06-01"), talent("T2", "E", "2024-06-01", left="2026-03-31")]
+    conn = ledger_from({"enterprises": [enterprise(A)], "talents": people}, folder)
     got = lines(conn, "Y-POST")
     assert [r for r in got if r[0] == "T1"] == [("T1", y, "city", "150600", "300000.00") for y in range(2024, 2034)]
     # T2 leaves in March 2026: the 2026 period started before leaving and is paid; 2027 onwards is not.
