@@ -31,8 +31,9 @@ KINDS = ("spending", "revenue_forgone", "equity", "programme")
 RULE_FIELDS = {
     "id", "title", "citation", "status", "reason", "kind", "beneficiary", "trigger", "variables", "eligibility",
     "amount", "tiers", "caps", "schedule", "shares", "split_specified", "valid", "stacking_group", "rounding",
-    "reading", "links", "programme", "basis",
+    "reading", "links", "programme", "basis", "paid_to", "expected_share",
 }
+LINKS = ("restates", "tops_up")
 BASES = ("exact", "upper_bound", "lower_bound", "expected_value")  # the text's amount, its 最高 cap, its 不低于 floor …
 DOC_FIELDS = {"document", "title", "level", "issued", "source_lines", "notes", "rules", "items_without_fiscal_clause"}
 
@@ -80,6 +81,8 @@ class Rule:
     valid_to: date | None = None
     stacking_group: str | None = None
     step_fen: int = 1
+    paid_to: str = "beneficiary"  # talent rules: "employer" books the award to the employer (caps per employer)
+    expected_share: Decimal | None = None  # basis expected_value: the share of the text's ceiling expected
     reading: str = ""
     links: dict[str, str] = field(default_factory=dict)
     programme: tuple[dict[str, Any], ...] = ()
@@ -162,16 +165,35 @@ def parse_rule(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, Any
     base = dict(id=rid, document=doc["document"], title=raw["title"], citation=cit, status=status, kind=kind,
                 beneficiary=raw.get("beneficiary"), reading=raw.get("reading", ""), links=raw.get("links") or {},
                 stacking_group=raw.get("stacking_group"), raw=raw)
+    links = raw.get("links") or {}
+    if set(links) - set(LINKS):
+        raise CatalogueError(f"{at}: field 'links' allows {LINKS}")
     if status == "not_costable":
         if not raw.get("reason"):
             raise CatalogueError(f"{at}: field 'reason' is required when status is not_costable")
         return Rule(**base, reason=raw["reason"])
+    if "restates" in links:
+        # The rule that keeps a restated amount from being paid twice: an entry that only restates another
+        # (same beneficiaries, same amount, same event) is catalogued, linked, and never costed itself.
+        raise CatalogueError(f"{at}: field 'links.restates': an entry that restates {links['restates']} is "
+                             "status not_costable (reason: restates …); a top-up on it uses links.tops_up")
     if status != "costed":
         raise CatalogueError(f"{at}: field 'status' must be costed or not_costable")
     basis = raw.get("basis", "exact")
     if basis not in BASES:
         raise CatalogueError(f"{at}: field 'basis' must be one of {BASES}")
-    return Rule(**base, basis=basis, **_costed_parts(raw, doc, defaults, at))
+    expected = raw.get("expected_share")
+    if (basis == "expected_value") != (expected is not None):
+        raise CatalogueError(f"{at}: field 'expected_share' (0 < share <= 1 of the text's ceiling) goes with "
+                             "basis expected_value, and only with it")
+    if expected is not None and not 0 < _dec(expected, f"{at}: field 'expected_share'") <= 1:
+        raise CatalogueError(f"{at}: field 'expected_share' must be in (0, 1]")
+    paid_to = raw.get("paid_to", "beneficiary")
+    if paid_to not in ("beneficiary", "employer") or (paid_to == "employer" and raw.get("beneficiary") != "talent"):
+        raise CatalogueError(f"{at}: field 'paid_to' is beneficiary, or employer for a talent rule")
+    return Rule(**base, basis=basis, paid_to=paid_to,
+                expected_share=_dec(expected, at) if expected is not None else None,
+                **_costed_parts(raw, doc, defaults, at))
 
 
 def _costed_parts(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, Any], at: str) -> dict[str, Any]:
@@ -355,6 +377,7 @@ def rule_record(rule: Rule) -> dict[str, Any]:
         "rule_id": rule.id, "document": rule.document, "item": str(cit["item"]),
         "line_first": cit["lines"][0], "line_last": cit["lines"][1], "quote": cit["quote"],
         "title": rule.title, "status": rule.status, "reason": rule.reason, "kind": rule.kind, "basis": rule.basis,
+        "expected_share": rule.expected_share, "paid_to": rule.paid_to,
         "beneficiary": rule.beneficiary, "trigger": rule.trigger, "eligibility_sql": rule.eligibility_sql,
         "amount_sql": rule.amount_sql, "tiers_by_sql": rule.tiers_by_sql,
         "cap_per_award": rule.cap_per_award, "cap_per_beneficiary_year": rule.cap_per_beneficiary_year,

@@ -57,7 +57,9 @@ def candidates_sql(rule: Rule, registry_schema: str = "registry") -> str:
         return sql_text("rule_candidates_enterprise", **params, metrics=", ".join(map(sql_literal, metrics)),
                         first_year=str(valid_from.year), last_year=str(valid_to.year), variable_columns=columns,
                         min_offset=str(min(offsets)), max_offset=str(max(offsets)))
-    return sql_text(f"rule_candidates_{rule.beneficiary}", **params, trigger=rule.trigger,
+    extra = {"beneficiary_key": "employer_uscc" if rule.paid_to == "employer" else "person_key"} \
+        if rule.beneficiary == "talent" else {}
+    return sql_text(f"rule_candidates_{rule.beneficiary}", **params, **extra, trigger=rule.trigger,
                     valid_from=f"DATE '{valid_from}'", valid_to=f"DATE '{valid_to}'")
 
 
@@ -82,7 +84,8 @@ def write_catalogue(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str
     write_table(conn, "catalogue.documents", docs)
     rules = pl.DataFrame([rule_record(r) for r in cat.rules], infer_schema_length=None)
     rules = rules.with_columns(pl.col(pl.Null).cast(pl.String)).with_columns(  # an all-empty column is text
-        pl.col("period_count", "lag_years", "step_fen").cast(pl.Int64))
+        pl.col("period_count", "lag_years", "step_fen").cast(pl.Int64),
+        pl.col("expected_share").cast(pl.Decimal(9, 6)))
     write_table(conn, "catalogue.rules", rules.with_columns(
         pl.col("cap_per_award", "cap_per_beneficiary_year").cast(pl.Decimal(18, 2))))
     shares, rows_instalments, tiers = [], [], []

@@ -1,11 +1,15 @@
--- Awards: candidates after the per-award cap, rounding (half-up to the rule's step in fen), the cap per
--- beneficiary and year, and stacking (就高不重复: within a stacking group, per beneficiary and award year,
--- only the highest award is paid; ties go to the lower rule id). Every candidate stays, with its outcome.
+-- Awards: candidates times the expected share (basis expected_value: a discretionary 最高X grant is booked at
+-- the share of its ceiling the catalogue expects; ceiling_yuan keeps the text's amount), after the per-award
+-- cap, rounding (half-up to the rule's step in fen), the cap per beneficiary and award year (for periodic
+-- rules it applies per payment year, in payments.sql), and stacking (就高不重复: within a stacking group, per
+-- beneficiary and award year, only the highest award is paid; ties go to the lower rule id).
+-- Every candidate stays, with its outcome.
 CREATE OR REPLACE TABLE ledger.awards AS
 WITH capped AS (
-    SELECT c.*, r.document, r.stacking_group, r.cap_per_award, r.cap_per_beneficiary_year,
-           CAST(round(LEAST(c.gross_yuan, COALESCE(r.cap_per_award, c.gross_yuan)) * 100 / r.step_fen) * r.step_fen
-                AS BIGINT) AS after_award_cap_fen
+    SELECT c.*, r.document, r.stacking_group, r.cap_per_award, r.period_unit,
+           CASE WHEN r.period_unit IS NULL THEN r.cap_per_beneficiary_year END AS cap_per_beneficiary_year,
+           CAST(round(LEAST(c.gross_yuan * COALESCE(r.expected_share, 1), COALESCE(r.cap_per_award, c.gross_yuan))
+                      * 100 / r.step_fen) * r.step_fen AS BIGINT) AS after_award_cap_fen
     FROM ledger.award_candidates AS c JOIN catalogue.rules AS r USING (rule_id)
 ),
 year_capped AS (
@@ -32,6 +36,7 @@ SELECT
     rule_id, document, beneficiary_kind, beneficiary_id, object_id, region_code, award_year, starts_on, ends_on,
     inputs, tier,
     gross_yuan,
+    CAST(LEAST(gross_yuan, COALESCE(cap_per_award, gross_yuan)) AS DECIMAL(18, 2)) AS ceiling_yuan,
     CAST(after_award_cap_fen / 100 AS DECIMAL(18, 2)) AS after_award_cap_yuan,
     CAST(award_fen / 100 AS DECIMAL(18, 2)) AS award_yuan,
     award_fen,
@@ -39,7 +44,7 @@ SELECT
     CASE
         WHEN stacking_group IS NOT NULL AND stack_rank > 1 THEN 'stacked_out: ' || stack_winner
         WHEN award_fen < after_award_cap_fen THEN 'capped_per_beneficiary_year'
-        WHEN after_award_cap_fen < round(gross_yuan * 100) THEN 'capped_per_award'
+        WHEN cap_per_award IS NOT NULL AND gross_yuan > cap_per_award THEN 'capped_per_award'
         ELSE 'paid'
     END AS outcome,
     stacking_group

@@ -26,4 +26,4 @@ FROM ledger.payments AS p
 JOIN catalogue.rule_shares AS s USING (rule_id)
 JOIN catalogue.rules AS r USING (rule_id)
 JOIN ref.regions AS g ON g.region_code = p.region_code
-WHERE NOT p.stopped_by_departure;
+WHERE NOT p.stopped_by_departure AND p.amount_fen > 0;  -- a payment capped to nothing books no line

@@ -34,12 +34,22 @@ periods AS (
     CROSS JOIN LATERAL range(0, r.period_count) AS t(k)
     WHERE a.paid_fen > 0 AND r.period_unit IS NOT NULL
 ),
-periodic AS (
+periodic_uncapped AS (
     SELECT rule_id, document, beneficiary_kind, beneficiary_id, object_id, region_code, award_year, inputs, tier,
            outcome, year(period_start) + lag_years AS payment_year, stopped AS stopped_by_departure,
-           CAST(sum(paid_fen) AS BIGINT) AS amount_fen, CAST(count(*) AS INTEGER) AS periods
+           CAST(sum(paid_fen) AS BIGINT) AS uncapped_fen, CAST(count(*) AS INTEGER) AS periods
     FROM periods
     GROUP BY ALL
+),
+periodic AS (  -- caps per beneficiary (person or employer) and payment year, filled in object order
+    SELECT p.*,
+        CASE WHEN r.cap_per_beneficiary_year IS NULL OR p.stopped_by_departure THEN p.uncapped_fen
+             ELSE GREATEST(0, LEAST(p.uncapped_fen, CAST(r.cap_per_beneficiary_year * 100 AS BIGINT)
+                  - (SUM(CASE WHEN p.stopped_by_departure THEN 0 ELSE p.uncapped_fen END) OVER (
+                        PARTITION BY p.rule_id, p.beneficiary_id, p.payment_year ORDER BY p.object_id, p.award_year
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - p.uncapped_fen)))
+        END AS amount_fen
+    FROM periodic_uncapped AS p JOIN catalogue.rules AS r USING (rule_id)
 )
 SELECT rule_id, document, beneficiary_kind, beneficiary_id, object_id, region_code, award_year, instalment_no,
        instalment_count, payment_year, amount_fen, periods, inputs, tier, outcome, stopped_by_departure

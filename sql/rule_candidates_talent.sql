@@ -1,5 +1,6 @@
 -- Award candidates of one talent rule (award year = year of arrival; the person is known only by the
--- pseudonymous person_key). ends_on carries the departure date so schedules can stop (离职次月起停止).
+-- pseudonymous person_key; an employer-side subsidy is booked to the employer, so its caps apply per employer).
+-- ends_on carries the departure date so schedules can stop (离职次月起停止).
 -- Placeholders: see rule_candidates_enterprise.sql.
 WITH base AS (
     SELECT t.*, g.parent_code AS city_code, year(t.arrival_date) AS arrival_year, year(t.arrival_date) AS award_year
@@ -10,7 +11,7 @@ WITH base AS (
 SELECT
     ${rule_id} AS rule_id,
     'talent' AS beneficiary_kind,
-    person_key AS beneficiary_id,
+    ${beneficiary_key} AS beneficiary_id,  -- person_key, or employer_uscc for employer-side subsidies
     talent_id AS object_id,
     region_code,
     award_year,

@@ -101,3 +101,8 @@ def test_a_periodic_schedule_cannot_also_have_instalments(tmp_path):
     schedule = {"periodic": {"every": "month", "count": 24}, "instalments": [1, 1]}
     with pytest.raises(CatalogueError, match=r"rule NMG2024-10: field 'schedule.periodic' needs every"):
         catalogue.load(with_rule_changed(tmp_path, "NMG2024-10", schedule=schedule))
+
+
+def test_a_restating_entry_cannot_be_costed_again(tmp_path):
+    with pytest.raises(CatalogueError, match=r"rule NMG2024-10: field 'links.restates'.*not_costable"):
+        catalogue.load(with_rule_changed(tmp_path, "NMG2024-10", links={"restates": "NMG2024-06"}))

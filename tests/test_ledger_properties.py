@@ -132,3 +132,30 @@ def test_yearly_post_subsidy_for_ten_years(tmp_path, ledger_from):
     timing = dict(conn.execute("""SELECT payment_year, any_value(timing) FROM ledger.liabilities
                                   WHERE object_id = 'T1' GROUP BY 1""").fetchall())
     assert timing[2026] == "due" and timing[2027] == "committed_future" and timing[2033] == "committed_future"
+
+
+def test_employer_side_subsidy_is_capped_per_employer_and_payment_year(tmp_path, ledger_from):
+    # An employer subsidy of 30% of a recruit's pay, at most 300,000 a person a year and 2,000,000 an employer a
+    # year, for up to 5 years (the shape of ORD-TALENT's 引才补贴). Eight recruits of one employer, each paid
+    # 1,000,000 a year: 30% = 300,000 each (the per-person cap exactly); 8 x 300,000 = 2,400,000 > 2,000,000, so
+    # in every payment year the first six (by talent id) get 300,000, the seventh 200,000, the eighth nothing.
+    rule = {**monthly("E-HIRE", 0, 5), "amount": "LEAST(0.3 * annual_salary_yuan, 300000)", "paid_to": "employer",
+            "caps": {"per_beneficiary_year": 2000000},
+            "schedule": {"periodic": {"every": "year", "count": 5}, "stop_on_departure": True}}
+    folder = catalogue_with(tmp_path, [rule])
+    people = [{**talent(f"T{i}", "D", "2024-03-01"), "annual_salary_yuan": "1000000"} for i in range(1, 9)]
+    conn = ledger_from({"enterprises": [enterprise(A)], "talents": people}, folder)
+    by_year = conn.execute("""SELECT payment_year, sum(amount_yuan) FROM ledger.liabilities GROUP BY 1 ORDER BY 1""")
+    assert [(y, str(a)) for y, a in by_year.fetchall()] == [(y, "2000000.00") for y in range(2024, 2029)]
+    t7 = [a for o, y, _, _, a in lines(conn, "E-HIRE") if o == "T7"]
+    assert t7 == ["200000.00"] * 5 and not [o for o, *_ in lines(conn, "E-HIRE") if o == "T8"]
+
+
+def test_expected_value_books_the_share_and_keeps_the_ceiling(tmp_path, ledger_from):
+    # A discretionary grant "最高5000万元" booked at an expected 20% of its ceiling: 10,000,000.00 in the
+    # ledger, 50,000,000.00 kept as the ceiling.
+    rule = {**settle("G-RESEARCH", 50_000_000, group=None), "basis": "expected_value", "expected_share": 0.2}
+    folder = catalogue_with(tmp_path, [rule])
+    conn = ledger_from({"enterprises": [enterprise(A)], "talents": [talent("T1", "B", "2024-03-15")]}, folder)
+    assert lines(conn, "G-RESEARCH") == [("T1", 2024, "city", "150600", "10000000.00")]
+    assert str(conn.execute("SELECT ceiling_yuan FROM ledger.awards").fetchone()[0]) == "50000000.00"
