@@ -227,8 +227,12 @@ def test_item20b_data_centre_pue_10_percent_of_retrofit_investment_capped(ledger
         proj("D1", dc, "2024-08-01", equipment="10000000", total="30000000"),  # 3,000,000.00
         proj("D2", dc, "2024-08-01", equipment="20000000", total="50000001"),  # 5,000,000.10 -> 5,000,000.00
         proj("D3", "mfg_tech_upgrade", "2024-08-01", equipment="10000000", total="30000000"),  # other type
+        proj("D4", dc, "2024-08-01", equipment="20000000", total="50000000"),  # exactly the cap: 5,000,000.00
     ]})
-    assert lines(conn, "NMG2024-20B") == region_only([("D1", 2024, "3000000.00"), ("D2", 2024, "5000000.00")])
+    assert lines(conn, "NMG2024-20B") == region_only(
+        [("D1", 2024, "3000000.00"), ("D2", 2024, "5000000.00"), ("D4", 2024, "5000000.00")])
+    assert outcome(conn, "NMG2024-20B", "D2") == "capped_per_award"
+    assert outcome(conn, "NMG2024-20B", "D4") == "paid"
 
 
 def test_item20c_water_saving_10_per_tonne_from_50_thousand_tonnes_capped(ledger):
@@ -238,8 +242,14 @@ def test_item20c_water_saving_10_per_tonne_from_50_thousand_tonnes_capped(ledger
         proj("W1", ws, "2024-02-01", quantity="50000"),  # exactly 5万吨: 500,000.00
         proj("W2", ws, "2024-02-01", quantity="49999"),  # under: nothing
         proj("W3", ws, "2024-02-01", quantity="600000"),  # 6,000,000 -> 5,000,000.00
+        proj("W4", ws, "2024-02-01", quantity="500000"),  # exactly the cap (50万吨): 5,000,000.00
+        proj("W5", ws, "2024-02-01", quantity="50000.5"),  # 500,005.00: the cap does not bite
     ]})
-    assert lines(conn, "NMG2024-20C") == region_only([("W1", 2024, "500000.00"), ("W3", 2024, "5000000.00")])
+    assert lines(conn, "NMG2024-20C") == region_only(
+        [("W1", 2024, "500000.00"), ("W3", 2024, "5000000.00"), ("W4", 2024, "5000000.00"),
+         ("W5", 2024, "500005.00")])
+    assert outcome(conn, "NMG2024-20C", "W3") == "capped_per_award"
+    assert outcome(conn, "NMG2024-20C", "W4") == "paid"
 
 
 def test_item21_solid_waste_10_per_tonne_and_plastic_paper_10_percent_of_equipment(ledger):

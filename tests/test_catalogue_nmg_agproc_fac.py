@@ -16,6 +16,7 @@ from tests.conftest import enterprise, lines
 AGPROC, FACAG, FACLS = "NMG-AGPROC.yaml", "NMG-FACAG.yaml", "NMG-FACLS.yaml"
 A, B, C, D = "91150622AAAAAAAAA1", "91150622BBBBBBBBB2", "91150622CCCCCCCCC3", "91150102DDDDDDDDD4"
 E, F, G, H = "91150622EEEEEEEEE5", "91150622FFFFFFFFF6", "91150622GGGGGGGGG7", "91150622HHHHHHHHH8"
+J = "91150622JJJJJJJJJ9"
 UNITS = {"main_business_revenue_yuan": "元", "agproc_working_rd_loan_yuan": "元", "agproc_project_loan_yuan": "元",
          "cattle_slaughtered_head": "头", "fattened_cattle_purchase_loan_yuan": "元",
          "national_key_leading_agri_enterprise_recognised": "次", "prepared_food_top10_selected": "次",
@@ -60,7 +61,8 @@ def test_agproc_items_1_and_2_working_capital_interest_two_percent_capped_200_wa
                         enterprise(D, region="150102", industry="14"), enterprise(E, industry="51"),
                         enterprise(F, industry="13", registered="2024-03-01"),
                         enterprise(G, industry="14", registered="2024-02-25"),
-                        enterprise(H, industry="13", registered="2024-02-24")],
+                        enterprise(H, industry="13", registered="2024-02-24"),
+                        enterprise(J, industry="14", registered="2024-06-01")],
         "enterprise_metrics": [
             # A: 2023 is before the measure; 2024 exactly 2亿: 2% of 50,000,000 = 1,000,000.00, paid 2025.
             m(A, 2023, REV, "300000000"), m(A, 2023, LOAN, "50000000"),
@@ -82,6 +84,8 @@ def test_agproc_items_1_and_2_working_capital_interest_two_percent_capped_200_wa
             m(G, 2025, REV, "200000000"), m(G, 2025, LOAN, "10000000"),
             # H: registered the day before: existing (item 1). 2% of 20,000,000 = 400,000.00.
             m(H, 2024, REV, "210000000"), m(H, 2024, LOAN, "20000000"),
+            # J: new firm (item 2), 2% of 100,000,000.50 = 2,000,000.01, one fen above 每年不超过200万元: 2,000,000.00.
+            m(J, 2024, REV, "300000000"), m(J, 2024, LOAN, "100000000.50"),
         ],
     }, catalogue_of(AGPROC))
     assert lines(conn, "NMG-AGPROC-01A") == [  # sorted by USCC: D's (Hohhot) comes first
@@ -93,6 +97,7 @@ def test_agproc_items_1_and_2_working_capital_interest_two_percent_capped_200_wa
     assert lines(conn, "NMG-AGPROC-02B") == [
         region(F, 2025, "246913.58"),
         region(G, 2026, "200000.00"),
+        region(J, 2025, "2000000.00"),
     ]
     outcome = conn.execute("SELECT outcome FROM ledger.awards WHERE rule_id = 'NMG-AGPROC-01A' AND object_id = ?",
                            [C]).fetchone()[0]
@@ -334,12 +339,16 @@ def test_facls_item4_interest_top_up_booked_at_20_percent(ledger_from, catalogue
 
 def test_facls_item6_demonstration_banners_three_times_ten_million_a_year(ledger_from, catalogue_of):
     # 六: 每年择优遴选1—3个旗县…每个示范旗县奖励1000万元: top of the range, 3 x 1000万 a year, 2024-2026.
+    # The object id of a budget line is the engine's ("<rule>/<year>", with a line-number suffix the engine may add
+    # for later lines of the list): checked by its prefix only, the amounts, years and payer exactly.
     conn = ledger_from({}, catalogue_of(FACLS))
-    assert lines(conn, "NMG-FACLS-06A") == [
-        region("NMG-FACLS-06A/2024", 2024, "30000000.00"),
-        region("NMG-FACLS-06A/2025", 2025, "30000000.00"),
-        region("NMG-FACLS-06A/2026", 2026, "30000000.00"),
+    got = lines(conn, "NMG-FACLS-06A")
+    assert [row[1:] for row in got] == [
+        (2024, "region", "150000", "30000000.00"),
+        (2025, "region", "150000", "30000000.00"),
+        (2026, "region", "150000", "30000000.00"),
     ]
+    assert [row[0].startswith(f"NMG-FACLS-06A/{row[1]}") for row in got] == [True, True, True]
 
 
 def test_facls_every_item_accounted_for(ledger_from, catalogue_of):

@@ -19,10 +19,11 @@ def milk(uscc: str, year: int, tonnes: str) -> dict:
 def test_nmg2024_item11_200_yuan_per_tonne_of_increase_region_and_city_half_each(ledger_from):
     # NMG2024 item 11: 以上一年度生鲜乳加工量为基数，每增加1吨补贴200元，自治区和盟市各承担50%.
     conn = ledger_from({
-        "enterprises": [enterprise(A), enterprise(B), enterprise(C)],
+        "enterprises": [enterprise(A), enterprise(B), enterprise(C), enterprise(D)],
         "enterprise_metrics": [
             milk(A, 2023, "12000.50"), milk(A, 2024, "13500.75"),  # +1500.25 t -> 300,050.00 元
             milk(B, 2023, "9000"), milk(B, 2024, "8000"),  # a fall earns nothing
+            milk(D, 2023, "7000"), milk(D, 2024, "7000"),  # no increase (equal to the base): nothing
             milk(C, 2024, "5000"),  # no 2023 base: nothing
         ],
     })
