@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from . import dashboards, publish, stages
+from . import dashboards, publish, stages, talent_classifier
 from .catalogue import load as load_catalogue_files
 from .ledger import reconciliation_failures
 from .settings import REPO_ROOT, get_settings
@@ -114,6 +114,18 @@ def quarantine_share_below_threshold(context: dg.AssetCheckExecutionContext,
                                                                                    for r, s in shares.items()}})
 
 
+@dg.asset(group_name=GROUP, deps=[validated_registries],
+          description="Candidate talent categories from the annex's criteria (registry.talent_candidates), "
+                      "kept apart from the certified category.")
+def talent_candidates(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as conn:
+        talent_classifier.classify(conn, today().year)
+        rows = conn.execute("SELECT assessment, count(*) FROM registry.talent_candidates GROUP BY 1 ORDER BY 1")
+        counts = dict(rows.fetchall())
+    context.log.info(f"talent candidates: {counts}")
+    return dg.MaterializeResult(metadata={k.replace(" ", "_"): v for k, v in counts.items()})
+
+
 @dg.asset(group_name=GROUP, deps=[validated_registries, policy_catalogue],
           description="The liability ledger (ledger.*) and its marts (marts.*): beneficiary × rule × year × level.")
 def liability_ledger(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
@@ -155,7 +167,7 @@ def dashboard_site(context: dg.AssetExecutionContext, duckdb: DuckDBResource) ->
     return dg.MaterializeResult(metadata={"pages": ", ".join(str(p) for p in pages)})
 
 
-@dg.asset(group_name=GROUP, deps=[liability_ledger, dashboard_site],
+@dg.asset(group_name=GROUP, deps=[liability_ledger, dashboard_site, talent_candidates],
           description="The auditors' warehouse: a new read-only snapshot, atomically replacing the last one.")
 def published_warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     settings = get_settings()
@@ -171,6 +183,6 @@ def published_warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
 
 
 ASSETS = [reference_data, policy_catalogue, landing_files, staged_registries, validated_registries,
-          liability_ledger, dashboard_site, published_warehouse]
+          talent_candidates, liability_ledger, dashboard_site, published_warehouse]
 CHECKS = [rows_accounted_for, no_refused_files, quarantine_share_below_threshold, shares_reconcile_to_the_fen,
           no_negative_amounts]
