@@ -97,6 +97,8 @@ PROJECTS = Registry(
     ),
 )
 
+_YES_NO = {"choices": ("yes", "no"), "required": False, "nullable": True}  # optional yes/no talent flags
+
 TALENTS = Registry(
     name="talents",
     zh="人才库",
@@ -108,11 +110,13 @@ TALENTS = Registry(
         Column("name", "text", ("姓名",), personal=True),
         Column("id_number", "id_number", ("身份证号", "公民身份号码"), personal=True,
                doc="GB 11643 resident ID, check digit verified; replaced by a pseudonymous key on ingestion"),
-        Column("category", "category", ("人才类别", "类别"), choices=("A", "B", "C", "D", "E", "F"),
-               doc="certified category under 鄂尔多斯市高层次人才分类目录"),
+        Column("category", "category", ("人才类别", "类别"), choices=("A", "B", "C", "D", "E", "F"), nullable=True,
+               doc="certified category under 鄂尔多斯市高层次人才分类目录; empty for people registered under another "
+                   "scheme (青年人才, 实习, 奖学金 …) who hold no high-level category"),
         Column("field", "category", ("领域",), choices=("science", "education_health", "management", "other"),
                doc="科技创新 / 教育卫生 / 企业经营管理 / 其他"),
-        Column("employer_uscc", "uscc", ("用人单位统一社会信用代码", "用人单位信用代码")),
+        Column("employer_uscc", "uscc", ("用人单位统一社会信用代码", "用人单位信用代码"), nullable=True,
+               doc="empty only for people with no employer in the city (scheme scholarship: students)"),
         Column("region_code", "region", ("工作地区划代码", "区划代码")),
         Column("arrival_date", "date", ("引进日期", "到岗日期")),
         Column("departure_date", "date", ("离职日期",), nullable=True),
@@ -120,7 +124,41 @@ TALENTS = Registry(
                doc="全职 full_time / 柔性 flexible"),
         Column("degree", "category", ("学历", "学位"), choices=("doctorate", "master", "bachelor", "other")),
         Column("title", "category", ("职称",), choices=("senior", "deputy_senior", "intermediate", "none")),
-        Column("annual_salary_yuan", "decimal", ("年薪(元)", "税前年薪(元)"), unit="元"),
+        Column("annual_salary_yuan", "decimal", ("年薪(元)", "税前年薪(元)"), unit="元",
+               doc="pre-tax annual pay; for flexible recruits the pay (劳动报酬/项目工资) the employer actually pays"),
+        # Fields the city's talent policy (ORD-TALENT) needs; optional columns, empty where they do not apply.
+        Column("scheme", "category", ("人才项目类型", "引才渠道"), choices=(
+            "high_level", "youth", "pre_hire", "intern_invited", "intern_enterprise", "scholarship", "consultant"),
+               required=False, nullable=True,
+               doc="the scheme the row is registered under: high_level 高层次人才 (category A–F) / "
+                   "youth 青年人才 (graduates recruited) / pre_hire 硕博研究生预引进 / "
+                   "intern_invited 市外高校选派或事业单位引进人选实习 / intern_enterprise 企业自行接收实习 / "
+                   "scholarship 鄂尔多斯未来之星奖学金 / consultant 市政府科技顾问"),
+        Column("research_field", "category", ("从事研究类别",), choices=("natural_science", "social_science", "none"),
+               required=False, nullable=True, doc="从事自然科学研究 / 从事社会科学研究 / 不从事科研"),
+        Column("city_state_employer", "category", ("市直国有企事业单位",), **_YES_NO,
+               doc="the employer is a 市直国有企事业单位 (city-owned enterprise or public institution)"),
+        Column("key_enterprise", "category", ("重点企业",), **_YES_NO,
+               doc="the employer is a 重点企业 under ORD-TALENT item 4 (重点产业链骨干企业、高新技术企业、专精特新 …)"),
+        Column("urgent_shortage", "category", ("急需紧缺",), **_YES_NO, doc="recognised as 急需紧缺 talent"),
+        Column("core_post", "category", ("骨干岗位",), **_YES_NO,
+               doc="高级经营管理人员、技术研发带头人、安全生产技术总监等骨干人员"),
+        Column("contract_years", "decimal", ("劳动合同期限(年)",), unit="年", required=False, nullable=True),
+        Column("from_outside_city", "category", ("市外引进",), **_YES_NO,
+               doc="recruited from outside Ordos (由市外新引进)"),
+        Column("recommended_by_agency", "category", ("机构举荐",), **_YES_NO,
+               doc="recommended by a recognised HR service firm, headhunter or social organisation (举荐机构)"),
+        Column("pre_hire_sponsorship_yuan", "decimal", ("预引进资助金额(元)",), unit="元", required=False,
+               nullable=True, doc="tuition and living support the employer actually paid under a 预引进 agreement"),
+        Column("internship_months", "decimal", ("实习月数",), unit="月", required=False, nullable=True,
+               doc="length of the internship in months; an incomplete month counts by weeks at 0.25 month a week"),
+        Column("intern_allowance_monthly_yuan", "decimal", ("实习生活补贴(元/月)",), unit="元/月", required=False,
+               nullable=True, doc="living allowance the employer actually pays the intern per month"),
+        Column("owns_home_in_city", "category", ("本市有产权性住房",), **_YES_NO),
+        Column("housing_benefit_received", "category", ("已享受住房优待",), **_YES_NO,
+               doc="already receives a city or banner housing benefit (市、旗区两级住房优待政策)"),
+        Column("key_university", "category", ("重点高校毕业",), **_YES_NO,
+               doc="graduate of a 重点高校 (双一流 or world top 100)"),
     ),
 )
 

@@ -40,7 +40,7 @@ class Sizes:
 
     @property
     def talents(self) -> int:
-        return max(60, self.enterprises // 20)
+        return max(60, self.enterprises // 10)  # high-level talents and the city's other talent schemes
 
 
 def _rng(seed: int, stream: str) -> np.random.Generator:
@@ -213,18 +213,98 @@ def projects(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
 
 
 def talents(seed: int, ent: pl.DataFrame, sizes: Sizes) -> pl.DataFrame:
+    """The talent registry: certified high-level talents (category A–F) across the region, plus the people the
+    city of Ordos registers under its other schemes (青年人才, 预引进, 实习, 未来之星奖学金, 科技顾问), who work
+    or study in Ordos and hold no category. The first rows are a fixed coverage block in Ordos (every category,
+    full-time and flexible, a 市直国有 employer, a 重点企业 hire) so every ORD-TALENT rule has beneficiaries even
+    in a small registry; the rest is drawn at random."""
     rng = _rng(seed, "talents")
     n = sizes.talents
     cats = list(CATEGORY_SHARES)
-    category = rng.choice(cats, n, p=list(CATEGORY_SHARES.values()))
-    # Make sure every category appears, even in a tiny registry.
-    category[: len(cats)] = cats
-    employer = ent.sample(n, with_replacement=True, seed=int(rng.integers(0, 2**31)))
+    schemes = ["high_level", "youth", "pre_hire", "intern_invited", "intern_enterprise", "scholarship", "consultant"]
+    scheme = rng.choice(schemes, n, p=[0.6, 0.18, 0.04, 0.05, 0.06, 0.05, 0.02])
+    high = scheme == "high_level"
+    category = np.where(high, rng.choice(cats, n, p=list(CATEGORY_SHARES.values())), None).astype(object)
+    # The city of each firm (a park's parent is its city) and the Ordos firms, central districts apart.
+    parent = dict(reference.load("regions").select("region_code", "parent_code").iter_rows())
+    ent_city = np.array([parent[r] for r in ent["region_code"]])
+    ordos = np.flatnonzero(ent_city == "150600")
+    central = np.flatnonzero(ent["region_code"].is_in(["150602", "150603", "150627"]).to_numpy())
+    pick = rng.integers(0, ent.height, n)
+    pick = np.where(high, pick, ordos[rng.integers(0, len(ordos), n)])  # the city's own schemes: Ordos only
     arrival = _dates(rng, n, date(2016, 1, 1), date(2026, 10, 31))
+    employment = np.where(high, rng.choice(["full_time", "flexible"], n, p=[0.8, 0.2]),
+                          np.where(np.isin(scheme, ["youth", "pre_hire"]), "full_time", "flexible"))
+    # Coverage block: twice the same 12 slots (a bad row may hit one copy), in Ordos's central districts, still in
+    # post: slots 0-5 full-time A–F at a 市直国有 employer (2024-2025), 6-9 flexible A–D, 10 a 重点企业 hire from
+    # outside who reaches 3 years in 2025, 11 a 重点企业 executive on 90万 (2024-2025).
+    k = min(n, 24)
+    slot = np.full(n, -1)
+    slot[:k] = np.arange(k) % 12
+    pattern = ["A", "B", "C", "D", "E", "F", "A", "B", "C", "D", "E", "C"]
+    scheme[:k] = "high_level"
+    category[:k] = [pattern[i] for i in slot[:k]]
+    high = scheme == "high_level"
+    pick[:k] = central[rng.integers(0, len(central), k)]
+    arrival[:k] = _dates(rng, k, date(2024, 1, 1), date(2025, 12, 31))
+    employment[:k] = np.where((slot[:k] >= 6) & (slot[:k] <= 9), "flexible", "full_time")
+    arrival[slot == 10] = np.datetime64("2022-03-15")
+    employer = ent[pick]
+    city = ent_city[pick]
+    field = rng.choice(["science", "education_health", "management", "other"], n, p=[0.45, 0.25, 0.2, 0.1])
+    degree = np.where(high, rng.choice(["doctorate", "master", "bachelor", "other"], n, p=[0.3, 0.4, 0.25, 0.05]),
+                      np.where(scheme == "youth",
+                               rng.choice(["doctorate", "master", "bachelor"], n, p=[0.05, 0.35, 0.6]),
+                               np.where(scheme == "pre_hire", rng.choice(["doctorate", "master"], n, p=[0.35, 0.65]),
+                                        rng.choice(["doctorate", "master", "bachelor"], n, p=[0.1, 0.3, 0.6]))))
+    degree = np.where(scheme == "consultant", "doctorate", degree)
+    title = np.where(high | (scheme == "consultant"),
+                     rng.choice(["senior", "deputy_senior", "intermediate", "none"], n, p=[0.2, 0.3, 0.35, 0.15]),
+                     np.where(scheme == "youth", rng.choice(["intermediate", "none"], n, p=[0.1, 0.9]), "none"))
+    u = rng.random(n)
+    research = np.where(field == "science", np.where(u < 0.85, "natural_science", "none"),
+                        np.where(field == "education_health",
+                                 np.where(u < 0.4, "natural_science", np.where(u < 0.8, "social_science", "none")),
+                                 np.where(u < 0.4, "social_science", "none")))
+    research = np.where(high, research, np.where(scheme == "consultant", "natural_science", "none"))
+    research[slot == 1], research[np.isin(slot, [2, 4])] = "natural_science", "social_science"
+    # Employer attributes: a 市直国有企事业单位 is a state-owned employer in Ordos; 重点企业 a per-firm draw.
+    state = (employer["ownership"] == "state").to_numpy()
+    city_state = np.where((city == "150600") & state, "yes", "no")
+    city_state[(slot >= 0) & (slot <= 5)] = "yes"
+    key_firm = rng.random(ent.height) < 0.15
+    key_enterprise = np.where(key_firm[pick], "yes", "no")
+    key_enterprise[slot >= 10], city_state[slot >= 10] = "yes", "no"
+    urgent = np.where(high & np.isin(category, ["E", "F"]) & (rng.random(n) < 0.35), "yes", "no")
+    urgent[np.isin(slot, [4, 5])] = "yes"
+    core_post = np.where(high & (rng.random(n) < np.where(field == "management", 0.7, 0.2)), "yes", "no")
+    contract_years = np.where(scheme == "consultant", 3, rng.choice([1, 2, 3, 5, 8], n, p=[0.1, 0.15, 0.35, 0.3, 0.1]))
+    from_outside = np.where(np.isin(scheme, ["pre_hire", "intern_invited"]) | (rng.random(n) < 0.7), "yes", "no")
+    recommended = np.where(high & (rng.random(n) < 0.12), "yes", "no")
+    recommended[np.isin(slot, [0, 1])] = "yes"
+    sponsorship = np.where(scheme == "pre_hire", np.round(np.where(
+        degree == "doctorate", rng.uniform(40_000, 160_000, n), rng.uniform(20_000, 90_000, n)), -2), np.nan)
+    months = np.where(scheme == "intern_invited", rng.choice([0.5, 1, 1.5, 2, 2.25, 3, 4], n),
+                      np.where(scheme == "intern_enterprise", rng.choice([2, 3, 3.25, 4, 5, 6, 7, 9], n), np.nan))
+    allowance = np.where(scheme == "intern_enterprise", np.round(rng.uniform(1500, 4200, n), -2), np.nan)
+    owns_home = np.where(rng.random(n) < 0.25, "yes", "no")
+    housing_benefit = np.where(rng.random(n) < 0.2, "yes", "no")
+    owns_home[(slot >= 0) & (slot <= 5)], housing_benefit[(slot >= 0) & (slot <= 5)] = "no", "no"
+    key_university = np.where(rng.random(n) < 0.45, "yes", "no")
+    # People leave: 15% of the employed; interns at the end of their internship; students and advisers stay.
     leaves = rng.random(n) < 0.15
+    leaves[:k] = False
     departure = arrival + rng.integers(60, 2000, n).astype("timedelta64[D]")
     departure = np.where(leaves & (departure <= np.datetime64("2026-10-31")), departure, np.datetime64("NaT"))
-    age = np.clip(rng.normal(38, 8, n) + np.array([cats.index(c) for c in category]) * -2.0 + 8, 24, 70).astype(int)
+    intern = np.isin(scheme, ["intern_invited", "intern_enterprise"])
+    intern_end = arrival + np.nan_to_num(months * 30.4).astype(int).astype("timedelta64[D]")
+    departure = np.where(intern & (intern_end <= np.datetime64("2026-10-31")), intern_end, departure)
+    cat_rank = np.array([cats.index(c) if c in cats else 6 for c in category])
+    age = np.where(high, rng.normal(38, 8, n) - cat_rank * 2.0 + 8,
+                   np.where(scheme == "consultant", rng.normal(56, 7, n),
+                            np.where(np.isin(scheme, ["youth", "pre_hire"]), rng.normal(27, 2, n),
+                                     rng.normal(22, 2, n))))
+    age = np.clip(age, 18, 70).astype(int)
     birth = np.array([np.datetime64(f"{2025 - a}-01-01") for a in age])
     birth = birth + rng.integers(0, 365, n).astype("timedelta64[D]")
     birth_s = pl.Series(birth.astype("datetime64[D]")).dt.strftime("%Y%m%d").to_numpy()
@@ -234,25 +314,51 @@ def talents(seed: int, ent: pl.DataFrame, sizes: Sizes) -> pl.DataFrame:
         if n else np.empty((0, 17), int)
     id_number = ["".join(map(str, row)) + c for row, c in zip(id_body, ric_check_chars(id_body), strict=True)]
     salary_base = {"A": 3_000_000, "B": 1_500_000, "C": 800_000, "D": 450_000, "E": 280_000, "F": 180_000}
+    base = np.array([salary_base.get(c, 0) for c in category], dtype=float)
+    base = np.where(scheme == "youth", np.where(degree == "bachelor", 80_000, 120_000), base)
+    base = np.where(scheme == "pre_hire", np.where(degree == "doctorate", 200_000, 130_000), base)
+    salary = np.round(base * rng.lognormal(0, 0.3, n), 2)
+    salary = np.where(scheme == "intern_enterprise", np.nan_to_num(allowance) * 12, salary)
+    salary[slot == 10], salary[slot == 11] = 700_000, 900_000
+    core_post[slot >= 10], contract_years[slot >= 10], from_outside[slot >= 10] = "yes", 5, "yes"
+    for i, pay in enumerate([2_500_000, 1_500_000, 1_600_000, 450_000]):  # A–D at 市直国有: within the ranges
+        salary[slot == i] = pay
     return pl.DataFrame({
         "talent_id": [f"RC{i:08d}" for i in range(1, n + 1)],
         "name": [SURNAMES[a] + GIVEN[b] + GIVEN[c] for a, b, c in zip(
             rng.integers(0, len(SURNAMES), n), rng.integers(0, len(GIVEN), n), rng.integers(0, len(GIVEN), n),
             strict=True)],
         "id_number": id_number,
-        "category": category,
-        "field": rng.choice(["science", "education_health", "management", "other"], n, p=[0.45, 0.25, 0.2, 0.1]),
-        "employer_uscc": employer["uscc"],
+        "category": pl.Series(category.tolist(), dtype=pl.String),
+        "field": field,
+        "employer_uscc": np.where(scheme == "scholarship", None, employer["uscc"].to_numpy()).tolist(),
         "region_code": employer["region_code"],
         "arrival_date": arrival.astype("datetime64[D]"),
         "departure_date": departure.astype("datetime64[D]"),
-        "employment": rng.choice(["full_time", "flexible"], n, p=[0.8, 0.2]),
-        "degree": rng.choice(["doctorate", "master", "bachelor", "other"], n, p=[0.3, 0.4, 0.25, 0.05]),
-        "title": rng.choice(["senior", "deputy_senior", "intermediate", "none"], n, p=[0.2, 0.3, 0.35, 0.15]),
-        "annual_salary_yuan": np.round([salary_base[c] * rng.lognormal(0, 0.3) for c in category], 2),
-    }).with_columns(
+        "employment": employment,
+        "degree": degree,
+        "title": title,
+        "annual_salary_yuan": salary,
+        "scheme": scheme,
+        "research_field": research,
+        "city_state_employer": city_state,
+        "key_enterprise": key_enterprise,
+        "urgent_shortage": urgent,
+        "core_post": core_post,
+        "contract_years": contract_years.astype(float),
+        "from_outside_city": from_outside,
+        "recommended_by_agency": recommended,
+        "pre_hire_sponsorship_yuan": sponsorship,
+        "internship_months": months,
+        "intern_allowance_monthly_yuan": allowance,
+        "owns_home_in_city": owns_home,
+        "housing_benefit_received": housing_benefit,
+        "key_university": key_university,
+    }, schema_overrides={"employer_uscc": pl.String}).with_columns(
         pl.col("arrival_date").cast(pl.Date), pl.col("departure_date").cast(pl.Date),
-        pl.col("annual_salary_yuan").cast(pl.Decimal(18, 2)),
+        pl.col("annual_salary_yuan", "contract_years").cast(pl.Decimal(18, 2)),
+        pl.col("pre_hire_sponsorship_yuan", "internship_months", "intern_allowance_monthly_yuan").fill_nan(None)
+        .cast(pl.Decimal(18, 2)),
     )
 
 

@@ -159,6 +159,8 @@ def normalise_values(frame: pl.DataFrame, registry: Registry) -> pl.DataFrame:
 
 def validate(frame: pl.DataFrame, registry: Registry, ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split a text frame into (accepted text rows, quarantine rows: one per failed check)."""
+    missing = [c.name for c in registry.columns if c.name not in frame.columns and not c.required]
+    frame = frame.with_columns([pl.lit(None, pl.String).alias(c) for c in missing])  # as ingest does for files
     frame = normalise_values(frame, registry).with_row_index("_idx")
     try:
         schema_for(registry, ctx).validate(frame, lazy=True)

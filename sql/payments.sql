@@ -4,7 +4,8 @@
 --   the same for i-1, so the instalments add up to the award and the last one takes the remainder. With
 --   stop_on_departure, instalments due after the year the beneficiary left are not owed.
 -- * periodic (every month or year, count N): the award is the amount per period, paid for N periods from the
---   trigger date's month (or year). With stop_on_departure, payment stops from the month after leaving
+--   trigger date's month (or year) plus lag_years (an allowance that starts after 3 years of service). With
+--   stop_on_departure, payment stops from the month after leaving
 --   (离职次月起停止), or for yearly periods from the first period starting after the departure date.
 --   Periods are summed per payment year.
 CREATE OR REPLACE TABLE ledger.payments AS
@@ -23,12 +24,14 @@ WITH spread AS (
 ),
 periods AS (
     SELECT a.*, r.lag_years, r.period_count,
-           CASE r.period_unit WHEN 'month' THEN date_trunc('month', a.starts_on) + to_months(CAST(k AS INTEGER))
-                              ELSE date_trunc('year', a.starts_on) + to_years(CAST(k AS INTEGER)) END AS period_start,
+           CASE r.period_unit
+               WHEN 'month' THEN date_trunc('month', a.starts_on) + to_years(r.lag_years) + to_months(CAST(k AS INTEGER))
+               ELSE date_trunc('year', a.starts_on) + to_years(r.lag_years + CAST(k AS INTEGER)) END AS period_start,
            r.stop_on_departure AND a.ends_on IS NOT NULL AND (CASE r.period_unit
-               WHEN 'month' THEN date_trunc('month', a.starts_on) + to_months(CAST(k AS INTEGER))
-                                 > date_trunc('month', a.ends_on)
-               ELSE date_trunc('year', a.starts_on) + to_years(CAST(k AS INTEGER)) > a.ends_on END) AS stopped
+               WHEN 'month' THEN date_trunc('month', a.starts_on) + to_years(r.lag_years)
+                                 + to_months(CAST(k AS INTEGER)) > date_trunc('month', a.ends_on)
+               ELSE date_trunc('year', a.starts_on) + to_years(r.lag_years + CAST(k AS INTEGER)) > a.ends_on
+           END) AS stopped
     FROM ledger.awards AS a
     JOIN catalogue.rules AS r USING (rule_id)
     CROSS JOIN LATERAL range(0, r.period_count) AS t(k)
@@ -36,7 +39,7 @@ periods AS (
 ),
 periodic_uncapped AS (
     SELECT rule_id, document, beneficiary_kind, beneficiary_id, object_id, region_code, award_year, inputs, tier,
-           outcome, year(period_start) + lag_years AS payment_year, stopped AS stopped_by_departure,
+           outcome, year(period_start) AS payment_year, stopped AS stopped_by_departure,
            CAST(sum(paid_fen) AS BIGINT) AS uncapped_fen, CAST(count(*) AS INTEGER) AS periods
     FROM periods
     GROUP BY ALL

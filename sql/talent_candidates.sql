@@ -17,7 +17,8 @@ SELECT b.talent_id, b.person_key, b.certified_category,
        min(m.category) AS candidate_category,
        arg_min(m.criterion_id, m.category || m.criterion_id) AS candidate_criterion,
        count(m.criterion_id) AS criteria_met,
-       CASE WHEN min(m.category) IS NULL THEN 'no evaluable criterion met'
+       CASE WHEN b.certified_category IS NULL AND min(m.category) IS NOT NULL THEN 'not certified; may qualify'
+            WHEN min(m.category) IS NULL THEN 'no evaluable criterion met'
             WHEN min(m.category) < b.certified_category THEN 'may qualify higher'
             WHEN min(m.category) = b.certified_category THEN 'consistent'
             ELSE 'certified higher than evaluable criteria show' END AS assessment

@@ -1,0 +1,271 @@
+"""ORD-TALENT (鄂尔多斯市人才新政2.0版): every costed entry against amounts written by hand from the text.
+
+The talent rows carry the optional registry fields the city's policy needs (scheme, city_state_employer,
+key_enterprise, internship_months …; see dagster_project/contract.py). Employer 'A' works in 东胜区 (150602).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.conftest import enterprise, lines
+
+A = "91150602MA0000000A"  # the employer; check digits do not matter to the ledger
+B = "91150622MA0000000B"
+CITY = "150600"
+
+
+def person(tid: str, arrived: str, category: str | None = None, left: str | None = None, region: str = "150602",
+           employer: str | None = A, **fields) -> dict:
+    row = {"talent_id": tid, "person_key": f"pk-{tid}", "name_masked": "张**", "id_masked": "1506**************",
+           "category": category, "field": "science", "employer_uscc": employer, "region_code": region,
+           "arrival_date": date.fromisoformat(arrived), "departure_date": date.fromisoformat(left) if left else None,
+           "employment": "full_time", "degree": "doctorate", "title": "senior", "annual_salary_yuan": "500000",
+           "birth_year": 1985, "scheme": "high_level" if category else None}
+    row.update(fields)
+    return row
+
+
+@pytest.fixture
+def talent_ledger(ledger_from, catalogue_of):
+    def build(*people: dict):
+        return ledger_from({"enterprises": [enterprise(A, region="150602"), enterprise(B, region="150622")],
+                            "talents": list(people)}, catalogue_of("ORD-TALENT.yaml"))
+    return build
+
+
+def award(conn, rule_id: str, object_id: str) -> tuple:
+    return conn.execute("SELECT beneficiary_id, ceiling_yuan, award_yuan, outcome FROM ledger.awards "
+                        "WHERE rule_id = ? AND object_id = ?", [rule_id, object_id]).fetchone()
+
+
+def test_01_top_talent_settlement_platform_team_and_salary(talent_ledger):
+    conn = talent_ledger(
+        person("T1", "2024-05-10", "A", city_state_employer="yes", annual_salary_yuan="1800000"),
+        person("T2", "2025-02-01", "A", left="2026-06-30", city_state_employer="no"),
+        person("T3", "2024-05-10", "A", employment="flexible"),  # 柔性: none of item 1
+        person("T4", "2024-05-10", "A", region="150102"),  # works in Hohhot
+        person("T5", "2024-05-10", "A", city_state_employer="yes", annual_salary_yuan="3500000"),
+    )
+    # 不低于300万元安家补贴: the floor, once, arrival year
+    assert lines(conn, "ORD-TALENT-01A") == [("T1", 2024, "city", CITY, "3000000.00"),
+                                             ("T2", 2025, "city", CITY, "3000000.00"),
+                                             ("T5", 2024, "city", CITY, "3000000.00")]
+    # 最高1亿元 platform: 30% of the ceiling = 3000万, ceiling kept
+    assert lines(conn, "ORD-TALENT-01B")[0] == ("T1", 2024, "city", CITY, "30000000.00")
+    assert award(conn, "ORD-TALENT-01B", "T1")[1:3] == (100000000, 30000000)
+    # 每年最高1000万元 x 30% = 300万 a year, 5 years 2024-2028; T2 leaves 2026-06-30: 2025, 2026 paid, 2027+ not
+    team = lines(conn, "ORD-TALENT-01C")
+    assert [ln for ln in team if ln[0] == "T1"] == [("T1", y, "city", CITY, "3000000.00") for y in range(2024, 2029)]
+    assert [ln for ln in team if ln[0] == "T2"] == [("T2", 2025, "city", CITY, "3000000.00"),
+                                                    ("T2", 2026, "city", CITY, "3000000.00")]
+    # 年薪200万—300万元 at a 市直国有 unit: 180万 registered -> 200万; 350万 -> 300万; 5 years
+    salary = lines(conn, "ORD-TALENT-01D")
+    assert [ln for ln in salary if ln[0] == "T1"] == [("T1", y, "city", CITY, "2000000.00") for y in range(2024, 2029)]
+    assert [ln for ln in salary if ln[0] == "T5"] == [("T5", y, "city", CITY, "3000000.00") for y in range(2024, 2029)]
+    assert not [ln for ln in salary if ln[0] in ("T2", "T3", "T4")]
+
+
+def test_02_research_funding_by_category_and_field(talent_ledger):
+    conn = talent_ledger(
+        person("N1", "2024-03-01", "B", research_field="natural_science"),
+        person("N2", "2024-03-01", "F", research_field="natural_science"),
+        person("S1", "2024-03-01", "C", research_field="social_science"),
+        person("S2", "2025-03-01", "F", research_field="social_science"),
+        person("X1", "2024-03-01", "D", research_field="none"),
+        person("X2", "2024-03-01", "A", research_field="natural_science"),  # A is item 1, not item 2's list
+    )
+    # 择优最高5000万 (B) / 300万 (F), expected 10%: 500万, 30万
+    assert lines(conn, "ORD-TALENT-02B") == [("N1", 2024, "city", CITY, "5000000.00"),
+                                             ("N2", 2024, "city", CITY, "300000.00")]
+    assert award(conn, "ORD-TALENT-02B", "N1")[1] == 50000000
+    # social science 最高80万 (C) / 20万 (F) x 10%
+    assert lines(conn, "ORD-TALENT-02C") == [("S1", 2024, "city", CITY, "80000.00"),
+                                             ("S2", 2025, "city", CITY, "20000.00")]
+
+
+def test_02_salaries_at_city_state_units_and_year_10_of_the_post_subsidy(talent_ledger):
+    conn = talent_ledger(
+        person("B1", "2024-01-15", "B", city_state_employer="yes", annual_salary_yuan="900000"),  # -> 100万
+        person("C1", "2024-01-15", "C", city_state_employer="yes", annual_salary_yuan="1200000"),  # in range
+        person("D1", "2024-01-15", "D", city_state_employer="yes", annual_salary_yuan="1100000"),  # -> 100万
+        person("D2", "2024-01-15", "D", city_state_employer="no", annual_salary_yuan="800000"),  # not 市直国有
+        person("E1", "2024-07-01", "E", city_state_employer="yes", urgent_shortage="yes"),
+        person("F1", "2024-07-01", "F", city_state_employer="yes", urgent_shortage="yes", left="2026-03-31"),
+        person("F2", "2024-07-01", "F", city_state_employer="yes", urgent_shortage="no"),  # not 急需紧缺
+        person("E2", "2024-07-01", "E", city_state_employer="no", urgent_shortage="yes"),  # not 市直国有
+    )
+    salary = lines(conn, "ORD-TALENT-02D")
+    assert [ln for ln in salary if ln[1] == 2024] == [("B1", 2024, "city", CITY, "1000000.00"),
+                                                     ("C1", 2024, "city", CITY, "1200000.00"),
+                                                     ("D1", 2024, "city", CITY, "1000000.00")]
+    assert len(salary) == 15 and max(ln[1] for ln in salary) == 2028  # five years each
+    post = lines(conn, "ORD-TALENT-02E")
+    # 最高30万元/年, 最长10年: E1 2024..2033, year 10 = 2033 is the last
+    assert [ln for ln in post if ln[0] == "E1"] == [("E1", y, "city", CITY, "300000.00") for y in range(2024, 2034)]
+    # F1 leaves 2026-03-31: the 2026 period has started, nothing from 2027
+    assert [ln for ln in post if ln[0] == "F1"] == [("F1", y, "city", CITY, "300000.00") for y in (2024, 2025, 2026)]
+
+
+def test_03_scholarship_pre_hire_and_internships(talent_ledger):
+    conn = talent_ledger(
+        person("S1", "2024-09-01", scheme="scholarship", degree="doctorate", employer=None, employment="flexible"),
+        person("S2", "2024-09-01", scheme="scholarship", degree="master", employer=None, employment="flexible"),
+        person("S3", "2025-09-01", scheme="scholarship", degree="bachelor", employer=None, employment="flexible"),
+        # 预引进: 50% of the support, 博士 ≤5万, 硕士 ≤3万
+        person("P1", "2024-07-01", scheme="pre_hire", degree="doctorate", pre_hire_sponsorship_yuan="120000"),
+        person("P2", "2024-07-01", scheme="pre_hire", degree="doctorate", pre_hire_sponsorship_yuan="80000"),
+        person("P3", "2024-07-01", scheme="pre_hire", degree="master", pre_hire_sponsorship_yuan="60000",
+               employer=B, region="150622"),
+        person("P4", "2024-07-01", scheme="pre_hire", degree="master", pre_hire_sponsorship_yuan="40000",
+               employer=B, region="150622"),
+        # invited interns: 2000/月, ≤3 months, weeks as quarter months
+        person("I1", "2024-07-01", scheme="intern_invited", internship_months="3", employment="flexible"),
+        person("I2", "2024-07-01", scheme="intern_invited", internship_months="3.5", employment="flexible"),
+        person("I3", "2024-07-01", scheme="intern_invited", internship_months="2.25", employment="flexible"),
+        # a firm's own interns: >3 months, 50% of the allowance ≤1500/月, ≤6 months
+        person("E1", "2024-03-01", scheme="intern_enterprise", internship_months="3", employment="flexible",
+               intern_allowance_monthly_yuan="2000"),
+        person("E2", "2024-03-01", scheme="intern_enterprise", internship_months="3.25", employment="flexible",
+               intern_allowance_monthly_yuan="2000"),
+        person("E3", "2024-03-01", scheme="intern_enterprise", internship_months="6", employment="flexible",
+               intern_allowance_monthly_yuan="4000"),
+        person("E4", "2024-03-01", scheme="intern_enterprise", internship_months="7", employment="flexible",
+               intern_allowance_monthly_yuan="2400"),
+    )
+    assert lines(conn, "ORD-TALENT-03B") == [("S1", 2024, "city", CITY, "5000.00"),
+                                             ("S2", 2024, "city", CITY, "3000.00"),
+                                             ("S3", 2025, "city", CITY, "2000.00")]
+    assert lines(conn, "ORD-TALENT-03C") == [("P1", 2024, "city", CITY, "50000.00"),
+                                             ("P2", 2024, "city", CITY, "40000.00"),
+                                             ("P3", 2024, "city", CITY, "30000.00"),
+                                             ("P4", 2024, "city", CITY, "20000.00")]
+    assert award(conn, "ORD-TALENT-03C", "P3")[0] == B  # paid to the employer
+    # last month of the internship: month 3 paid (6000), month 4 not (3.5 -> 6000); 2 months 1 week = 4500
+    assert lines(conn, "ORD-TALENT-03D") == [("I1", 2024, "city", CITY, "6000.00"),
+                                             ("I2", 2024, "city", CITY, "6000.00"),
+                                             ("I3", 2024, "city", CITY, "4500.00")]
+    # exactly 3 months: nothing; 3.25 x 1000 = 3250; 6 x 1500 = 9000; 7 months -> 6 x 1200 = 7200
+    assert lines(conn, "ORD-TALENT-03E") == [("E2", 2024, "city", CITY, "3250.00"),
+                                             ("E3", 2024, "city", CITY, "9000.00"),
+                                             ("E4", 2024, "city", CITY, "7200.00")]
+    assert award(conn, "ORD-TALENT-03E", "E3")[0] == A
+
+
+def test_04_key_enterprise_hires(talent_ledger):
+    conn = talent_ledger(
+        person("K1", "2024-04-01", "E", key_enterprise="yes", core_post="yes", annual_salary_yuan="600000",
+               contract_years="3"),  # both thresholds exactly: 10万
+        person("K2", "2024-04-01", "E", key_enterprise="yes", core_post="yes", annual_salary_yuan="599999.99",
+               contract_years="5"),  # just below 60万
+        person("K3", "2024-04-01", "E", key_enterprise="yes", core_post="yes", annual_salary_yuan="900000",
+               contract_years="2"),  # contract too short
+        person("K4", "2024-04-01", "E", key_enterprise="no", core_post="yes", annual_salary_yuan="900000",
+               contract_years="3"),
+        person("G1", "2024-08-01", scheme="youth", degree="bachelor", title="none", key_enterprise="yes"),
+        person("G2", "2024-08-01", scheme="youth", degree="master", title="none", key_enterprise="yes"),
+        person("G3", "2024-08-01", scheme="youth", degree="bachelor", title="none", key_enterprise="no"),
+    )
+    assert lines(conn, "ORD-TALENT-04A") == [("K1", 2024, "city", CITY, "100000.00")]
+    assert lines(conn, "ORD-TALENT-04B") == [("G1", 2024, "city", CITY, "10000.00")]
+
+
+def test_04_retention_allowance_after_three_years_to_month_24(talent_ledger):
+    conn = talent_ledger(
+        # doctor, arrived 2021-03-15: 满3年 2024-03; months 2024-03 .. 2026-02 (month 24) at 3000
+        person("R1", "2021-03-15", "F", key_enterprise="yes", from_outside_city="yes"),
+        # master with 正高级 title: the higher, 3000; arrived 2024-01-10 -> paid 2027-01 .. 2028-12
+        person("R2", "2024-01-10", scheme="youth", degree="master", title="senior", key_enterprise="yes",
+               from_outside_city="yes"),
+        # bachelor, 无职称: 1500
+        person("R3", "2022-10-01", scheme="youth", degree="bachelor", title="none", key_enterprise="yes",
+               from_outside_city="yes"),
+        person("R4", "2021-03-15", "F", key_enterprise="yes", from_outside_city="no"),  # local recruit
+        person("R5", "2021-03-15", "F", key_enterprise="yes", from_outside_city="yes", left="2023-01-31"),
+        person("R6", "2020-12-31", "F", key_enterprise="yes", from_outside_city="yes"),  # 满3年 before the policy
+        # doctor who leaves in month 7 of the allowance (2024-09-10): Mar-Sep 2024 = 7 months, nothing after
+        person("R7", "2021-03-15", "F", key_enterprise="yes", from_outside_city="yes", left="2024-09-10"),
+    )
+    got = lines(conn, "ORD-TALENT-04C")
+    assert [ln for ln in got if ln[0] == "R1"] == [("R1", 2024, "city", CITY, "30000.00"),   # Mar-Dec: 10
+                                                   ("R1", 2025, "city", CITY, "36000.00"),   # 12
+                                                   ("R1", 2026, "city", CITY, "6000.00")]    # Jan-Feb: 23, 24
+    assert [ln for ln in got if ln[0] == "R2"] == [("R2", 2027, "city", CITY, "36000.00"),
+                                                   ("R2", 2028, "city", CITY, "36000.00")]
+    assert [ln for ln in got if ln[0] == "R3"] == [("R3", 2025, "city", CITY, "4500.00"),    # Oct-Dec: 3
+                                                   ("R3", 2026, "city", CITY, "18000.00"),
+                                                   ("R3", 2027, "city", CITY, "13500.00")]   # Jan-Sep: 9
+    assert [ln for ln in got if ln[0] == "R7"] == [("R7", 2024, "city", CITY, "21000.00")]  # 7 x 3000
+    assert not [ln for ln in got if ln[0] in ("R4", "R5", "R6")]
+
+
+def test_06_employer_subsidies_per_person_and_per_employer_caps(talent_ledger):
+    conn = talent_ledger(
+        person("H1", "2024-02-01", "A"), person("H2", "2024-02-01", "D"), person("H3", "2024-02-01", "E"),
+        # flexible D+: 30% of the pay, ≤30万 per person, ≤200万 per employer a year, ≤5 years
+        person("F1", "2024-06-01", "B", employment="flexible", annual_salary_yuan="800000"),   # 24万
+        person("F2", "2024-06-01", "A", employment="flexible", annual_salary_yuan="2000000"),  # 60万 -> 30万
+        person("F3", "2024-06-01", "E", employment="flexible", annual_salary_yuan="800000"),   # E: not D+
+        # employer B: seven A-class flexible recruits at 30万 each = 210万 > 200万 a year
+        *[person(f"G{i}", "2025-01-01", "A", employment="flexible", annual_salary_yuan="1500000", employer=B,
+                 region="150622") for i in range(1, 8)],
+        # agency-recommended full-time recruits
+        person("J1", "2024-02-01", "C", recommended_by_agency="yes"),
+        person("J2", "2024-02-01", "E", recommended_by_agency="yes"),  # E: no award
+        # flexible recruit who leaves in month 7 of the second year: paid 2024 and 2025, not after
+        person("F4", "2024-01-01", "C", employment="flexible", annual_salary_yuan="500000", left="2025-07-15"),
+    )
+    # 人才培养资助 to the employer for full-time A–D (flexible G*, F* and E-class H3, J2 get none)
+    assert lines(conn, "ORD-TALENT-06A") == [
+        ("H1", 2024, "city", CITY, "2000000.00"), ("H2", 2024, "city", CITY, "500000.00"),
+        ("J1", 2024, "city", CITY, "1000000.00")]
+    assert award(conn, "ORD-TALENT-06A", "H1")[0] == A
+    flex = lines(conn, "ORD-TALENT-06B")
+    assert [ln for ln in flex if ln[0] == "F1"] == [("F1", y, "city", CITY, "240000.00") for y in range(2024, 2029)]
+    assert [ln for ln in flex if ln[0] == "F2"] == [("F2", y, "city", CITY, "300000.00") for y in range(2024, 2029)]
+    assert [ln for ln in flex if ln[0] == "F4"] == [("F4", 2024, "city", CITY, "150000.00"),
+                                                    ("F4", 2025, "city", CITY, "150000.00")]
+    assert not [ln for ln in flex if ln[0] == "F3"]
+    # employer B, 2025: G1..G6 at 30万 = 180万, G7 gets the remaining 20万; same each year to 2029
+    g2025 = [ln for ln in flex if ln[0].startswith("G") and ln[1] == 2025]
+    assert g2025 == [(f"G{i}", 2025, "city", CITY, "300000.00") for i in range(1, 7)] + [
+        ("G7", 2025, "city", CITY, "200000.00")]
+    assert sum(float(ln[4]) for ln in flex if ln[0].startswith("G") and ln[1] == 2029) == 2000000
+    # employer A in 2024: F1 24万 + F2 30万 + F4 15万 = 69万, under the 200万 cap
+    assert lines(conn, "ORD-TALENT-06C") == [("J1", 2024, "city", CITY, "300000.00")]
+
+
+def test_09_advisers_and_20_rent_subsidy_leaving_in_month_7(talent_ledger):
+    conn = talent_ledger(
+        person("V1", "2024-05-01", scheme="consultant", employment="flexible"),
+        person("V2", "2024-05-01", scheme="consultant", employment="flexible", left="2025-04-30"),
+        # rent: doctor 2000/月, 36 months from 2024-01
+        person("H1", "2024-01-20", "D", owns_home_in_city="no", housing_benefit_received="no"),
+        # master, leaves 2024-10-20: months Apr..Oct paid (month 7 = Oct), from Nov stopped
+        person("H2", "2024-04-02", scheme="youth", degree="master", title="none", owns_home_in_city="no",
+               housing_benefit_received="no", left="2024-10-20"),
+        # bachelor of a 重点高校: 1500; of another university: nothing
+        person("H3", "2025-01-01", scheme="youth", degree="bachelor", title="none", key_university="yes",
+               owns_home_in_city="no", housing_benefit_received="no"),
+        person("H4", "2025-01-01", scheme="youth", degree="bachelor", title="none", key_university="no",
+               owns_home_in_city="no", housing_benefit_received="no"),
+        person("H5", "2024-01-20", "D", owns_home_in_city="yes", housing_benefit_received="no"),
+        person("H6", "2024-01-20", "D", owns_home_in_city="no", housing_benefit_received="yes"),
+        person("H7", "2024-01-20", "D", owns_home_in_city="no", housing_benefit_received="no", employer=B,
+               region="150622"),  # 准格尔旗: not the central districts
+    )
+    # 最高10万元 a year x 50%, 3 years; V2's appointment ends 2025-04-30: 2024 and 2025
+    assert lines(conn, "ORD-TALENT-09A") == [("V1", 2024, "city", CITY, "50000.00"),
+                                             ("V1", 2025, "city", CITY, "50000.00"),
+                                             ("V1", 2026, "city", CITY, "50000.00"),
+                                             ("V2", 2024, "city", CITY, "50000.00"),
+                                             ("V2", 2025, "city", CITY, "50000.00")]
+    assert lines(conn, "ORD-TALENT-20C") == [
+        ("H1", 2024, "city", CITY, "24000.00"), ("H1", 2025, "city", CITY, "24000.00"),
+        ("H1", 2026, "city", CITY, "24000.00"),  # month 36 = 2026-12
+        ("H2", 2024, "city", CITY, "10500.00"),  # 7 months x 1500
+        ("H3", 2025, "city", CITY, "18000.00"), ("H3", 2026, "city", CITY, "18000.00"),
+        ("H3", 2027, "city", CITY, "18000.00"),
+    ]
