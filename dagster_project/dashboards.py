@@ -21,6 +21,12 @@ LEVEL_ZH = {"central": "中央", "region": "自治区", "city": "盟市", "banne
 LEVEL_COLOUR = {"central": "#6b4c9a", "region": "#c0392b", "city": "#2471a3", "banner": "#229954"}
 PAGE_SQL = """SELECT payment_year, paying_level, CAST(sum(amount_yuan) AS DECIMAL(18,2)) AS amount_yuan
 FROM ledger.liabilities WHERE kind IN ('spending', 'programme') GROUP BY ALL ORDER BY ALL"""
+DISCRETIONARY_SQL = """SELECT a.rule_id, r.title, r.basis, any_value(r.expected_share) AS expected_share,
+  count(*) AS awards, CAST(sum(a.ceiling_yuan) AS DECIMAL(18,2)) AS ceiling_yuan,
+  CAST(sum(a.paid_fen) / 100 AS DECIMAL(18,2)) AS booked_yuan
+FROM ledger.awards AS a JOIN catalogue.rules AS r USING (rule_id)
+WHERE r.basis <> 'exact' GROUP BY ALL ORDER BY ceiling_yuan DESC"""
+BASIS_ZH = {"expected_value": "按预期比例", "upper_bound": "按上限（最高）", "lower_bound": "按下限（不低于）"}
 BREAKDOWN_SQL = """SELECT kind, split_specified, CAST(sum(amount_yuan) AS DECIMAL(18,2)) AS amount_yuan
 FROM ledger.liabilities GROUP BY ALL ORDER BY ALL"""
 KIND_ZH = {"spending": "财政支出（补贴、奖励）", "programme": "专项资金安排",
@@ -62,10 +68,25 @@ def liabilities_page(conn: duckdb.DuckDBPyConnection, out: Path, run: dict) -> P
 <div class="card"><h2>明细表（万元）</h2>{table}</div>
 <div class="card"><h2>按性质和分担比例（万元）</h2>{_breakdown(conn.execute(BREAKDOWN_SQL).pl())}
 <p>“分担比例未明确”：政策原文未写明各级承担比例，按 seeds/catalogue/defaults.yaml 的默认比例记账，需另行确认。
-减收和股权投入不计入上方支出图表。</p></div>"""
+减收和股权投入不计入上方支出图表。</p></div>
+<div class="card"><h2>非确定金额条款：记账金额与原文上限（万元，按奖励年度口径）</h2>
+{_discretionary(conn.execute(DISCRETIONARY_SQL).pl())}
+<p>“择优给予最高X”类条款按目录中的预期比例记账（可在 seeds/catalogue 中调整）；上限为原文金额。</p></div>"""
     path = out / "index.html"
     path.write_text(_page("政策成本总览：按年度和层级", body, run, PAGE_SQL), encoding="utf-8")
     return path
+
+
+def _discretionary(data: pl.DataFrame) -> str:
+    rows = []
+    for r in data.iter_rows(named=True):
+        basis = BASIS_ZH.get(r["basis"], r["basis"])
+        if r["expected_share"] is not None:
+            basis += f"（{float(r['expected_share']):.0%}）"
+        rows.append(f"<tr><td>{html.escape(r['rule_id'])} {html.escape(r['title'])}</td><td>{basis}</td>"
+                    f"<td>{r['awards']}</td><td>{wan(r['booked_yuan'])}</td><td>{wan(r['ceiling_yuan'])}</td></tr>")
+    return ("<table id='discretionary-table'><tr><th>条款</th><th>记账口径</th><th>笔数</th><th>记账金额</th>"
+            f"<th>原文上限</th></tr>{''.join(rows)}</table>")
 
 
 def _breakdown(data: pl.DataFrame) -> str:
