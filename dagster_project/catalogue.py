@@ -27,7 +27,10 @@ BENEFICIARIES = {"enterprise": "enterprises", "project": "projects", "talent": "
 TRIGGERS = {"enterprise": ("metric_year",), "project": ("completion_date", "start_date"), "talent": ("arrival_date",),
             "programme": ("budget_year",)}
 DOC_REGION = {"region": "150000", "city": "150600", "central": "100000"}  # who a programme line belongs to
-KINDS = ("spending", "revenue_forgone", "equity", "programme")
+# spending: budget money paid out; programme: a fixed budget; revenue_forgone: tax/fee cuts, revenue handed over;
+# equity: fund shares; revenue_inflow: money the budget would receive (eco-compensation, a levy); non_budget:
+# paid outside any budget (electricity-market compensation, grid charges). Dashboards show each kind apart.
+KINDS = ("spending", "revenue_forgone", "equity", "programme", "revenue_inflow", "non_budget")
 RULE_FIELDS = {
     "id", "title", "citation", "status", "reason", "kind", "beneficiary", "trigger", "variables", "eligibility",
     "amount", "tiers", "caps", "schedule", "shares", "split_specified", "valid", "stacking_group", "rounding",

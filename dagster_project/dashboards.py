@@ -30,7 +30,8 @@ BASIS_ZH = {"expected_value": "按预期比例", "upper_bound": "按上限（最
 BREAKDOWN_SQL = """SELECT kind, split_specified, CAST(sum(amount_yuan) AS DECIMAL(18,2)) AS amount_yuan
 FROM ledger.liabilities GROUP BY ALL ORDER BY ALL"""
 KIND_ZH = {"spending": "财政支出（补贴、奖励）", "programme": "专项资金安排",
-           "revenue_forgone": "减收（税费减免、让渡）", "equity": "股权投入（基金）"}
+           "revenue_forgone": "减收（税费减免、让渡）", "equity": "股权投入（基金）",
+           "revenue_inflow": "增收（生态补偿、资源税等）", "non_budget": "预算外（市场化补偿、电网费用）"}
 
 
 def write_static(out: Path) -> None:

@@ -9,7 +9,7 @@ import polars as pl
 from .settings import SEEDS_DIR
 
 REFERENCE_DIR = SEEDS_DIR / "reference"
-REFERENCE_TABLES = ("regions", "industries", "metrics", "project_types")
+REFERENCE_TABLES = ("regions", "industries", "metrics", "project_types", "targets")
 REGION_CODE, CENTRAL_CODE = "150000", "100000"
 
 

@@ -10,6 +10,8 @@ SELECT d.document, d.title, d.level,
        count(r.rule_id) FILTER (WHERE r.kind = 'revenue_forgone') AS revenue_forgone,
        count(r.rule_id) FILTER (WHERE r.kind = 'equity') AS equity,
        count(r.rule_id) FILTER (WHERE r.kind = 'programme') AS programme,
+       count(r.rule_id) FILTER (WHERE r.kind = 'revenue_inflow') AS revenue_inflow,
+       count(r.rule_id) FILTER (WHERE r.kind = 'non_budget') AS non_budget,
        count(DISTINCT r.item) AS items_with_fiscal_clauses,
        d.items_without_fiscal_clause
 FROM catalogue.documents AS d
