@@ -34,7 +34,7 @@ KINDS = ("spending", "revenue_forgone", "equity", "programme", "revenue_inflow",
 RULE_FIELDS = {
     "id", "title", "citation", "status", "reason", "kind", "beneficiary", "trigger", "variables", "eligibility",
     "amount", "tiers", "caps", "schedule", "shares", "split_specified", "valid", "stacking_group", "rounding",
-    "reading", "links", "programme", "basis", "paid_to", "expected_share",
+    "reading", "links", "programme", "basis", "paid_to", "expected_share", "stacking_scope",
 }
 LINKS = ("restates", "tops_up")
 BASES = ("exact", "upper_bound", "lower_bound", "expected_value")  # the text's amount, its 最高 cap, its 不低于 floor …
@@ -83,6 +83,7 @@ class Rule:
     valid_from: date | None = None
     valid_to: date | None = None
     stacking_group: str | None = None
+    stacking_scope: str = "object"  # object: the same firm-year/project/person; beneficiary: once per firm or person
     step_fen: int = 1
     paid_to: str = "beneficiary"  # talent rules: "employer" books the award to the employer (caps per employer)
     expected_share: Decimal | None = None  # basis expected_value: the share of the text's ceiling expected
@@ -167,7 +168,11 @@ def parse_rule(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, Any
         raise CatalogueError(f"{at}: field 'kind' must be one of {KINDS}")
     base = dict(id=rid, document=doc["document"], title=raw["title"], citation=cit, status=status, kind=kind,
                 beneficiary=raw.get("beneficiary"), reading=raw.get("reading", ""), links=raw.get("links") or {},
-                stacking_group=raw.get("stacking_group"), raw=raw)
+                stacking_group=raw.get("stacking_group"), stacking_scope=raw.get("stacking_scope", "object"),
+                raw=raw)
+    if base["stacking_scope"] not in ("object", "beneficiary") or (
+            raw.get("stacking_scope") and not raw.get("stacking_group")):
+        raise CatalogueError(f"{at}: field 'stacking_scope' is object or beneficiary, and needs a stacking_group")
     links = raw.get("links") or {}
     if set(links) - set(LINKS):
         raise CatalogueError(f"{at}: field 'links' allows {LINKS}")
@@ -387,7 +392,8 @@ def rule_record(rule: Rule) -> dict[str, Any]:
         "lag_years": rule.lag_years, "stop_on_departure": rule.stop_on_departure,
         "period_unit": rule.period_unit, "period_count": rule.period_count,
         "split_specified": rule.split_specified, "valid_from": rule.valid_from, "valid_to": rule.valid_to,
-        "stacking_group": rule.stacking_group, "step_fen": rule.step_fen, "reading": rule.reading,
+        "stacking_group": rule.stacking_group, "stacking_scope": rule.stacking_scope, "step_fen": rule.step_fen,
+        "reading": rule.reading,
         "links": json.dumps(rule.links, ensure_ascii=False), "definition": json.dumps(rule.raw, ensure_ascii=False,
                                                                                        default=str),
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,12 @@ from .settings import SEEDS_DIR
 
 SYNTHETIC_DIR = SEEDS_DIR / "synthetic"
 FIRST_YEAR, LAST_YEAR = 2015, 2025  # metric history; 2025 is the last complete year
+# Policy window: the 2024 lists pay for 2024 facts and several documents run into 2025-2026. Rare events and
+# project types get a few guaranteed Ordos cases in these years, so a policy's rules have beneficiaries in any
+# registry of a realistic size (the focus is Ordos; random draws alone leave rare awards empty by chance).
+POLICY_YEARS = (2024, 2025)
+GUARANTEED_PER_YEAR = 2
+ORDOS = "150600"
 # Rough share of market entities per league/city (assumption for synthetic data only).
 CITY_WEIGHTS = {
     "150100": 0.17, "150200": 0.15, "150300": 0.02, "150400": 0.13, "150500": 0.09, "150600": 0.14,
@@ -160,7 +166,30 @@ def enterprise_metrics(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
         made[metric] = _yearly_series(rng, uscc[m], start[m], level, _num(p["growth"]), _num(p["vol"], 0.2))
     parts = [pl.DataFrame({"uscc": u, "year": y.astype(np.int32), "metric": metric, "value": v,
                            "unit": units[metric]}) for metric, (u, y, v) in made.items()]
-    return pl.concat(parts).with_columns(pl.col("value").cast(pl.Decimal(18, 2)))
+    parts.append(_guaranteed_events(rng, ent, units))
+    return pl.concat(parts).unique(["uscc", "year", "metric"], keep="first", maintain_order=True).with_columns(
+        pl.col("value").cast(pl.Decimal(18, 2)))
+
+
+def _ordos_owners(ent: pl.DataFrame, sector: str) -> pl.DataFrame:
+    """Ordos firms of a sector (any Ordos firm if the sector has none there)."""
+    parent = dict(reference.load("regions").select("region_code", "parent_code").iter_rows())
+    ordos = ent.filter(pl.col("region_code").replace_strict(parent, default=None) == ORDOS)
+    of_sector = ordos.filter(pl.Series(_sector_mask(ordos, sector))) if ordos.height else ordos
+    return of_sector if of_sector.height else ordos
+
+
+def _guaranteed_events(rng: np.random.Generator, ent: pl.DataFrame, units: dict[str, str]) -> pl.DataFrame:
+    rows = []
+    for p in _profiles("metric_profiles").filter(pl.col("kind") == "event").iter_rows(named=True):
+        owners = _ordos_owners(ent, p["sector"])["uscc"].to_numpy()
+        if not len(owners):
+            continue
+        for year in POLICY_YEARS:
+            for u in rng.choice(owners, min(GUARANTEED_PER_YEAR, len(owners)), replace=False):
+                rows.append({"uscc": u, "year": year, "metric": p["metric"], "value": 1.0, "unit": units[p["metric"]]})
+    return pl.DataFrame(rows, schema={"uscc": pl.String, "year": pl.Int32, "metric": pl.String, "value": pl.Float64,
+                                      "unit": pl.String})
 
 
 def projects(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
@@ -195,7 +224,8 @@ def projects(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
             "quantity": uniform(p["quantity_min"], p["quantity_max"]),
             "quantity_unit": [units.get(ptype) if p["quantity_min"] else None] * k,
         }, schema_overrides={"quantity_unit": pl.String}))
-    out = pl.concat(frames).with_row_index("seq", offset=1)
+    frames.append(_guaranteed_projects(rng, ent, units))
+    out = pl.concat(frames, how="vertical_relaxed").with_row_index("seq", offset=1)
     type_zh = dict(reference.load("project_types").select("project_type", "name_zh").iter_rows())
     return out.select(
         pl.format("XM{}{}", pl.col("start_date").dt.year(), pl.col("seq").cast(pl.String).str.zfill(7))
@@ -210,6 +240,37 @@ def projects(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
         pl.col("quantity").fill_nan(None).cast(pl.Decimal(18, 2)),
         "quantity_unit",
     )
+
+
+def _guaranteed_projects(rng: np.random.Generator, ent: pl.DataFrame, units: dict[str, str | None]) -> pl.DataFrame:
+    """Per project type, Ordos projects completed in each policy year, sizes spread over the profile's range
+    (its minimum, thirds and maximum), so that every threshold a rule sets is met by some project."""
+    rows = []
+    for p in _profiles("project_profiles").iter_rows(named=True):
+        owners = _ordos_owners(ent, p["sector"])
+        if not owners.height:
+            continue
+        for year in POLICY_YEARS:
+            for i, frac in enumerate((0.0, 0.34, 0.67, 1.0)):
+                owner = owners.row(int(rng.integers(0, owners.height)), named=True)
+                done = date(year, 6 + i, 15)
+                equipment = round(_num(p["investment_median"], 1e7) * (0.5 + 1.5 * frac), 2)
+
+                def span(lo: str | None, hi: str | None, frac: float = frac) -> float | None:
+                    return round(_num(lo) + (_num(hi) - _num(lo)) * frac) if lo else None
+
+                rows.append({"project_type": p["project_type"], "uscc": owner["uscc"],
+                             "region_code": owner["region_code"], "start_date": done - timedelta(days=300),
+                             "completion_date": done, "equipment_investment_yuan": equipment,
+                             "total_investment_yuan": round(equipment * 2.5, 2),
+                             "area_mu": span(p["area_min"], p["area_max"]),
+                             "quantity": span(p["quantity_min"], p["quantity_max"]),
+                             "quantity_unit": units.get(p["project_type"]) if p["quantity_min"] else None})
+    frame = pl.DataFrame(rows, schema={"project_type": pl.String, "uscc": pl.String, "region_code": pl.String,
+                                       "start_date": pl.Date, "completion_date": pl.Date,
+                                       "equipment_investment_yuan": pl.Float64, "total_investment_yuan": pl.Float64,
+                                       "area_mu": pl.Float64, "quantity": pl.Float64, "quantity_unit": pl.String})
+    return frame
 
 
 def talents(seed: int, ent: pl.DataFrame, sizes: Sizes) -> pl.DataFrame:

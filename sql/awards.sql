@@ -2,14 +2,19 @@
 -- the share of its ceiling the catalogue expects; ceiling_yuan keeps the text's amount), after the per-award
 -- cap, rounding (half-up to the rule's step in fen), the cap per beneficiary and award year (for periodic
 -- rules it applies per payment year, in payments.sql), and stacking (就高不重复: within a stacking group, per
--- beneficiary and award year, only the highest award is paid; ties go to the lower rule id).
+-- object — the same firm-year, project or person — and award year, only the highest award is paid; ties go to
+-- the lower rule id; with stacking_scope beneficiary, per firm or person instead: "单户企业只可享受一次").
 -- Every candidate stays, with its outcome.
 CREATE OR REPLACE TABLE ledger.awards AS
 WITH capped AS (
     SELECT c.*, r.document, r.stacking_group, r.cap_per_award, r.period_unit,
+           CASE r.stacking_scope WHEN 'beneficiary' THEN c.beneficiary_id ELSE c.object_id END AS stack_key,
            CASE WHEN r.period_unit IS NULL THEN r.cap_per_beneficiary_year END AS cap_per_beneficiary_year,
-           CAST(round(LEAST(c.gross_yuan * COALESCE(r.expected_share, 1), COALESCE(r.cap_per_award, c.gross_yuan))
-                      * 100 / r.step_fen) * r.step_fen AS BIGINT) AS after_award_cap_fen
+           -- half-up to the step in exact integers: the amount in 1e-10 yuan (DECIMAL(38,10) makes it whole),
+           -- plus half a step, integer-divided by the step (DuckDB's "/" on decimals would give a DOUBLE)
+           CAST((CAST(LEAST(c.gross_yuan * COALESCE(r.expected_share, 1), COALESCE(r.cap_per_award, c.gross_yuan))
+                      * 10000000000 AS HUGEINT) + r.step_fen * 50000000) // (r.step_fen * 100000000) * r.step_fen
+                AS BIGINT) AS after_award_cap_fen
     FROM ledger.award_candidates AS c JOIN catalogue.rules AS r USING (rule_id)
 ),
 year_capped AS (
@@ -26,9 +31,9 @@ year_capped AS (
 ranked AS (
     SELECT *,
         CASE WHEN stacking_group IS NULL THEN 1
-             ELSE row_number() OVER (PARTITION BY stacking_group, beneficiary_id, award_year
+             ELSE row_number() OVER (PARTITION BY stacking_group, stack_key, award_year
                                      ORDER BY award_fen DESC, rule_id, object_id) END AS stack_rank,
-        first_value(rule_id) OVER (PARTITION BY stacking_group, beneficiary_id, award_year
+        first_value(rule_id) OVER (PARTITION BY stacking_group, stack_key, award_year
                                    ORDER BY award_fen DESC, rule_id, object_id) AS stack_winner
     FROM year_capped
 )

@@ -13,7 +13,10 @@ SELECT
     s.level AS paying_level,
     CASE s.level WHEN 'central' THEN '100000' WHEN 'region' THEN '150000'
                  WHEN 'city' THEN (CASE WHEN g.level = 'city' THEN g.region_code ELSE g.parent_code END)
-                 ELSE p.region_code END AS paying_region_code,
+                 -- the banner share of a line booked to a whole city (a programme budget) is not one banner's:
+                 -- it goes to the city's banner pool (regions.csv level banner_pool, e.g. 1506BP)
+                 ELSE (CASE WHEN g.level = 'city' THEN substr(g.region_code, 1, 4) || 'BP' ELSE p.region_code END)
+            END AS paying_region_code,
     s.share,
     CAST((floor(p.amount_fen * s.cum_share) - floor(p.amount_fen * (s.cum_share - s.share))) / 100
          AS DECIMAL(18, 2)) AS amount_yuan,

@@ -30,6 +30,6 @@ SELECT
     CAST(NULL AS DATE) AS ends_on,
     ${inputs_json} AS inputs,
     ${tier_label} AS tier,
-    CAST(${amount} AS DECIMAL(38, 4)) AS gross_yuan
+    CAST(${amount} AS DECIMAL(38, 10)) AS gross_yuan
 FROM base
 WHERE (${eligibility}) AND (${amount}) IS NOT NULL

@@ -11,6 +11,6 @@ SELECT
     CAST(NULL AS DATE) AS ends_on,
     json_object('budget_year', budget_year, 'amount_yuan', amount_yuan) AS inputs,
     CAST(NULL AS VARCHAR) AS tier,
-    CAST(amount_yuan AS DECIMAL(38, 4)) AS gross_yuan
+    CAST(amount_yuan AS DECIMAL(38, 10)) AS gross_yuan
 FROM catalogue.programme_lines
 WHERE rule_id = ${rule_id}

@@ -33,7 +33,7 @@ def items_in_text(first: int, last: int, style: str) -> set[str]:
 
 @pytest.mark.parametrize("document, style, count", [
     ("NMG2024", "arabic", 110), ("NMG-PRIV", "zh", 20), ("NMG-AGPROC", "zh", 9), ("NMG-FACAG", "zh", 7),
-    ("NMG-FACLS", "zh", 6), ("ORD-TALENT", "arabic", 30),
+    ("NMG-FACLS", "zh", 6), ("ORD-TALENT", "arabic", 30), ("ORD-FTRADE", "zh", 8), ("ORD-BULK", "zh", 10),
 ])
 def test_every_item_of_the_catalogued_documents_is_accounted_for(document, style, count):
     if not SOURCE_TEXT.exists():

@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import enterprise, lines
@@ -62,6 +62,8 @@ def shares(draw) -> dict[str, str]:
     split=shares(),
     weights=st.lists(st.integers(1, 9), min_size=1, max_size=5),
 )
+@example(  # found by hypothesis: 0.0001 x 3,949.50 = 0.39495 must round half-up to 0.39, not 0.40
+    investments=[Decimal("3949.50")], rate=Decimal("0.0001"), split={"city": "1"}, weights=[1])
 def test_levels_and_instalments_reconcile_to_the_fen(tmp_path_factory, ledger_from, investments, rate, split, weights):
     rule = {"id": "P-PROP", "title": "p", "citation": {"item": "1", "lines": [1, 2], "quote": "q"},
             "status": "costed", "beneficiary": "project", "amount": f"{rate} * equipment_investment_yuan",
