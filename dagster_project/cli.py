@@ -47,7 +47,7 @@ def cmd_run(_: argparse.Namespace) -> int:
 
 
 def cmd_summary(_: argparse.Namespace | None) -> int:
-    from .stages import summary
+    from .stages import other_kinds, summary
 
     settings = get_settings()
     if not settings.published_db.exists():
@@ -57,6 +57,7 @@ def cmd_summary(_: argparse.Namespace | None) -> int:
         run = conn.execute("SELECT run_id, finished_at, catalogue_version FROM audit.runs "
                            "ORDER BY finished_at DESC LIMIT 1").fetchone()
         table = summary(conn)
+        others = other_kinds(conn)
         files = conn.execute("SELECT registry, sum(rows_in), sum(rows_accepted), sum(rows_quarantined) "
                              "FROM audit.input_files WHERE run_id = ? GROUP BY 1 ORDER BY 1", [run[0]]).fetchall()
     print(f"\nwarehouse (read-only for auditors): {settings.published_db}")
@@ -65,10 +66,12 @@ def cmd_summary(_: argparse.Namespace | None) -> int:
     print("\nrows per registry: in / accepted / quarantined")
     for reg, n, a, q in files:
         print(f"  {reg:<20} {n:>10,} {a:>10,} {q:>8,}")
-    print("\nliabilities per payment year and paying level (万元):")
+    print("\nbudget spending per payment year and paying level (万元; subsidies, awards, programme budgets):")
     with pl.Config(tbl_rows=40, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
                    thousands_separator=True, float_precision=2):
         print(table)
+    for kind, wan in others.iter_rows():
+        print(f"  not budget spending, shown apart: {kind} {wan:,} 万元")
     return 0
 
 

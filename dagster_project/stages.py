@@ -146,11 +146,19 @@ def record_run(conn: duckdb.DuckDBPyConnection, run_id: str, status: str, starte
                  [run_id, started_at, status, code_version, cat_version, json.dumps(params, ensure_ascii=False)])
 
 
+def other_kinds(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Ledger amounts that are not budget spending (equity, revenue forgone …), per kind, in 万元."""
+    return query(conn, """SELECT kind, CAST(sum(amount_yuan) / 10000 AS DECIMAL(18, 2)) AS wan_yuan
+                          FROM ledger.liabilities WHERE kind NOT IN ('spending', 'programme')
+                          GROUP BY ALL ORDER BY ALL""")
+
+
 def summary(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Liabilities per payment year (rows) and paying level (columns), in 万元."""
+    """Budget spending (kinds spending and programme) per payment year (rows) and paying level (columns), in
+    万元; equity, revenue forgone and the other kinds are reported apart (other_kinds)."""
     frame = query(conn, """
         SELECT payment_year, paying_level, CAST(sum(amount_yuan) / 10000 AS DECIMAL(18, 2)) AS wan_yuan
-        FROM ledger.liabilities GROUP BY ALL ORDER BY ALL""")
+        FROM ledger.liabilities WHERE kind IN ('spending', 'programme') GROUP BY ALL ORDER BY ALL""")
     if frame.is_empty():
         return frame
     levels = [lvl for lvl in ("central", "region", "city", "banner") if lvl in frame["paying_level"].unique()]
