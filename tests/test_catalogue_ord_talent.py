@@ -269,3 +269,21 @@ def test_09_advisers_and_20_rent_subsidy_leaving_in_month_7(talent_ledger):
         ("H3", 2025, "city", CITY, "18000.00"), ("H3", 2026, "city", CITY, "18000.00"),
         ("H3", 2027, "city", CITY, "18000.00"),
     ]
+
+
+def test_02a_settlement_subsidy_b_to_f_and_top_talent_floor(talent_ledger):
+    # 对全职引进的杰出人才（B类）、领军人才（C类）、拔尖人才（D类）、高级人才（E类）、优秀人才（F类），分别给予300万元、
+    # 250万元、200万元、100万元、80万元安家补贴; A类 (item 1) 不低于300万元, the same stacking group.
+    conn = talent_ledger(
+        person("A1", "2024-03-01", "A"), person("B1", "2024-03-01", "B"), person("C1", "2024-03-01", "C"),
+        person("D1", "2024-03-01", "D"), person("E1", "2024-03-01", "E"), person("F1", "2025-12-31", "F"),
+        person("F2", "2024-03-01", "F", employment="flexible"),  # 柔性: not 全职引进
+        person("F3", "2024-03-01", "F", region="150102"),  # works in Hohhot
+        person("Y1", "2024-03-01", scheme="youth", degree="bachelor", title="none"),  # no category
+    )
+    assert lines(conn, "ORD-TALENT-02A") == [("B1", 2024, "city", CITY, "3000000.00"),
+                                             ("C1", 2024, "city", CITY, "2500000.00"),
+                                             ("D1", 2024, "city", CITY, "2000000.00"),
+                                             ("E1", 2024, "city", CITY, "1000000.00"),
+                                             ("F1", 2025, "city", CITY, "800000.00")]
+    assert lines(conn, "ORD-TALENT-01A") == [("A1", 2024, "city", CITY, "3000000.00")]

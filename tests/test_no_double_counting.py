@@ -52,3 +52,13 @@ def test_region_and_city_awards_of_the_same_kind_pay_only_the_highest(ledger_fro
     assert lines(conn, "ORD-FTRADE-05A") == []
     outcome = conn.execute("SELECT outcome FROM ledger.awards WHERE rule_id = 'ORD-FTRADE-05A'").fetchone()[0]
     assert outcome == "stacked_out: NMG-AGPROC-06B"
+
+
+def test_a_hong_kong_listing_earns_the_region_award_and_the_city_top_up(ledger_from, catalogue_of):
+    # NMG2024 item 91: 境外（香港、纽约、纳斯达克证券交易所）上市 一次性奖补500万元 (region default); ORD2024 4.3.1:
+    # 香港联交所上市 the city adds 500万: 5,000,000.00 each, once each.
+    conn = ledger_from({"enterprises": [enterprise(A)], "enterprise_metrics": [event(A, "ipo_listed_hkex")]},
+                       catalogue_of("NMG2024.yaml", "NMG2024.part3.yaml", "ORD2024.part3.yaml", "ORD-TALENT.yaml",
+                                    "NMG2024.part1.yaml", "NMG2024.part2.yaml"))
+    assert lines(conn, "NMG2024-91D") == [(A, 2024, "region", "150000", "5000000.00")]
+    assert lines(conn, "ORD2024-4-3-01B") == [(A, 2024, "city", "150600", "5000000.00")]
