@@ -84,13 +84,20 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_check_catalogue(_: argparse.Namespace) -> int:
+def _catalogue_or_none():
+    """The catalogue, or None after saying why it was rejected (file, rule, field)."""
     from .catalogue import CatalogueError, load
 
     try:
-        cat = load()
+        return load()
     except CatalogueError as exc:
         print(f"catalogue rejected: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_check_catalogue(_: argparse.Namespace) -> int:
+    cat = _catalogue_or_none()
+    if cat is None:
         return 2
     print(f"catalogue {cat.version}: {len(cat.rules)} rules, {len(cat.costed())} costed")
     return 0
@@ -98,14 +105,11 @@ def cmd_check_catalogue(_: argparse.Namespace) -> int:
 
 def cmd_coverage(_: argparse.Namespace) -> int:
     """Per document: fiscal clauses found, costed, not costable (with reasons); then every entry."""
-    from .catalogue import CatalogueError, load
     from .ledger import write_catalogue
     from .warehouse import ensure_schemas
 
-    try:
-        cat = load()
-    except CatalogueError as exc:
-        print(f"catalogue rejected: {exc}", file=sys.stderr)
+    cat = _catalogue_or_none()
+    if cat is None:
         return 2
     with duckdb.connect() as conn:
         ensure_schemas(conn)
