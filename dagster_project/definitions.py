@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from .pipeline import ASSETS, CHECKS
+from .pipeline import ASSETS, CHECKS, record_failed_run
 from .settings import Settings, get_settings
 
 WRITER_TAG = {"nmg/warehouse-writer": "build"}  # dagster_home/dagster.yaml limits runs with this tag to one
@@ -19,6 +19,7 @@ def duckdb_resource(settings: Settings) -> DuckDBResource:
 
 nightly_job = dg.define_asset_job(
     "nightly", selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor, tags=WRITER_TAG,
+    hooks={record_failed_run},
     description="Whole pipeline: registries -> validation -> ledger -> dashboards -> published warehouse.",
 )
 

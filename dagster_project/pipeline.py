@@ -182,6 +182,22 @@ def published_warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
     return dg.MaterializeResult(metadata={"path": str(path)})
 
 
+@dg.failure_hook(required_resource_keys={"duckdb"})
+def record_failed_run(context: dg.HookContext) -> None:
+    """A failed step (or a blocking check) is written to audit.runs in the build database, so the next published
+    warehouse shows that this night's run failed and where; the published warehouse itself stays as it was."""
+    reason = f"failed at {context.step_key}: {type(context.op_exception).__name__}: {context.op_exception}"[:2000]
+    settings = get_settings()
+    with context.resources.duckdb.get_connection() as conn:
+        try:
+            version = conn.execute("SELECT catalogue_version FROM catalogue.version").fetchone()[0]
+        except Exception:  # the catalogue itself may be what failed
+            version = "unknown"
+        stages.record_run(conn, context.run_id, reason, time.time(), version,
+                          {"enterprises": settings.enterprises, "seed": settings.seed, "as_of": str(today())},
+                          code_version())
+
+
 ASSETS = [reference_data, policy_catalogue, landing_files, staged_registries, validated_registries,
           talent_candidates, liability_ledger, dashboard_site, published_warehouse]
 CHECKS = [rows_accounted_for, no_refused_files, quarantine_share_below_threshold, shares_reconcile_to_the_fen,

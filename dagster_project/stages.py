@@ -141,6 +141,9 @@ def record_run(conn: duckdb.DuckDBPyConnection, run_id: str, status: str, starte
     conn.execute("""CREATE TABLE IF NOT EXISTS audit.runs (run_id VARCHAR PRIMARY KEY, started_at TIMESTAMPTZ,
         finished_at TIMESTAMPTZ, status VARCHAR, code_version VARCHAR, catalogue_version VARCHAR,
         parameters JSON)""")
+    if status != "succeeded" and conn.execute("SELECT count(*) FROM audit.runs WHERE run_id = ?",
+                                              [run_id]).fetchone()[0]:
+        return  # the first failure of a run is the one to keep
     conn.execute("DELETE FROM audit.runs WHERE run_id = ?", [run_id])
     conn.execute("INSERT INTO audit.runs VALUES (?, to_timestamp(?), now(), ?, ?, ?, ?)",
                  [run_id, started_at, status, code_version, cat_version, json.dumps(params, ensure_ascii=False)])

@@ -85,3 +85,24 @@ def catalogue_of(tmp_path):
         return folder
 
     return make
+
+
+@pytest.fixture
+def run_env(tmp_path, monkeypatch):
+    """A nightly run in a temporary data folder on the default registry size, dated 2026-11-27."""
+    monkeypatch.setenv("NMG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NMG_DASHBOARDS_DIR", str(tmp_path / "dashboards"))
+    monkeypatch.setenv("NMG_ENTERPRISES", "20000")  # the default registry: every costed rule must book lines
+    monkeypatch.setenv("NMG_AS_OF", "2026-11-27")
+    return tmp_path
+
+
+def run_nightly():
+    """The nightly job in-process on an ephemeral Dagster instance, with the current environment's settings."""
+    import dagster as dg
+
+    from dagster_project.definitions import build_defs
+    from dagster_project.settings import get_settings
+
+    return build_defs(get_settings()).resolve_job_def("nightly").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)

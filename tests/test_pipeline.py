@@ -4,27 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dagster as dg
 import duckdb
-import pytest
 
-from dagster_project.definitions import build_defs
 from dagster_project.settings import get_settings
-
-
-@pytest.fixture
-def run_env(tmp_path, monkeypatch):
-    monkeypatch.setenv("NMG_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("NMG_DASHBOARDS_DIR", str(tmp_path / "dashboards"))
-    monkeypatch.setenv("NMG_ENTERPRISES", "20000")  # the default registry: every costed rule must book lines
-    monkeypatch.setenv("NMG_AS_OF", "2026-11-27")
-    return tmp_path
-
-
-def run_nightly() -> dg.ExecuteInProcessResult:
-    settings = get_settings()
-    return build_defs(settings).resolve_job_def("nightly").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+from tests.conftest import run_nightly
 
 
 def test_nightly_job_materializes_everything_and_publishes(run_env):
@@ -73,5 +56,9 @@ def test_a_failed_run_leaves_the_published_warehouse_intact(run_env, monkeypatch
     result = run_nightly()
     assert not result.success
     assert published.read_bytes() == before
+    # the failure is logged in the build database and reaches the auditors with the next good run
+    with duckdb.connect(str(get_settings().build_db), read_only=True) as build:
+        status = build.execute("SELECT status FROM audit.runs WHERE run_id = ?", [result.run_id]).fetchone()[0]
+    assert status.startswith("failed at validated_registries_no_refused_files")
     with duckdb.connect(str(published), read_only=True) as conn:
         assert conn.execute("SELECT count(*) FROM ledger.liabilities").fetchone()[0] > 0
