@@ -62,7 +62,8 @@ def liabilities_page(conn: duckdb.DuckDBPyConnection, out: Path, run: dict) -> P
         )
     fig.update_layout(barmode="stack", title="政策兑现资金按支付年度和承担层级（万元）", xaxis_title="支付年度",
                       yaxis_title="金额（万元）", legend_title="承担层级", font={"size": 15},
-                      xaxis={"dtick": 1}, template="plotly_white", height=520)
+                      xaxis={"dtick": 1}, yaxis={"tickformat": ",.0f"},  # 1,200,000 万元, not "1.2M"
+                      template="plotly_white", height=520)
     table = _table(data)
     body = f"""
 <div class="card">{fig.to_html(full_html=False, include_plotlyjs=False, div_id="liabilities-by-year-level")}</div>
