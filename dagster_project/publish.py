@@ -39,7 +39,8 @@ def publish(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) ->
         conn.execute("DETACH pub")
     _fsync(tmp)
     snapshot = settings.snapshots_dir / f"warehouse-{run_id}.duckdb"
-    os.link(tmp, snapshot) if not snapshot.exists() else None
+    if not snapshot.exists():
+        os.link(tmp, snapshot)  # the snapshot shares the published file's data: no second copy
     os.replace(tmp, target)  # atomic on POSIX: readers see the old file or the new one, never a mix
     _prune(settings.snapshots_dir, settings.keep_snapshots)
     return target

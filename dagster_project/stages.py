@@ -76,8 +76,8 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: 
         write_table(conn, f"staging.{name}", pl.concat([empty, *[p.select(cols) for p in parts]], how="vertical"))
     log_frame = pl.DataFrame([{**lf.record(), "run_id": run_id} for lf in files], schema=FILE_LOG_SCHEMA,
                              strict=False) if files else pl.DataFrame(schema=FILE_LOG_SCHEMA)
-    conn.execute("DELETE FROM audit.input_files WHERE run_id = ?", [run_id]) if _exists(conn, "audit.input_files") \
-        else None
+    if _exists(conn, "audit.input_files"):  # a re-run of the same run id replaces its own rows
+        conn.execute("DELETE FROM audit.input_files WHERE run_id = ?", [run_id])
     append_table(conn, "audit.input_files", log_frame)
     return log_frame
 
