@@ -16,7 +16,7 @@ import polars as pl
 
 from . import reference
 from .checkdigits import ric_is_valid, uscc_is_valid
-from .contract import REGISTRIES, VALUE_ALIASES, Column, Registry
+from .contract import VALUE_ALIASES, Column, Registry
 
 NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 MAX_DECIMALS = 4
@@ -245,6 +245,3 @@ def typed(accepted: pl.DataFrame, registry: Registry, salt: str) -> pl.DataFrame
         )
     return out
 
-
-def all_registries() -> list[Registry]:
-    return list(REGISTRIES.values())
