@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from .settings import Settings
-from .warehouse import PUBLISHED_SCHEMAS
+from .warehouse import PUBLISHED_SCHEMAS, sql_text
 
 
 def publish(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> Path:
@@ -30,10 +30,9 @@ def publish(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) ->
             f"({', '.join(repr(s) for s in PUBLISHED_SCHEMAS)}) ORDER BY ALL").fetchall()
         for schema in PUBLISHED_SCHEMAS:
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS pub.{schema}")
-        for schema, table, comment in tables:
+        for schema, table, _ in tables:
             conn.execute(f"CREATE TABLE pub.{schema}.{table} AS SELECT * FROM {schema}.{table}")
-            if comment:
-                conn.execute(f"COMMENT ON TABLE pub.{schema}.{table} IS ?".replace("?", _q(comment)))
+        conn.execute(sql_text("table_comments"))
         conn.execute("CHECKPOINT pub")
     finally:
         conn.execute("DETACH pub")
@@ -44,10 +43,6 @@ def publish(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) ->
     os.replace(tmp, target)  # atomic on POSIX: readers see the old file or the new one, never a mix
     _prune(settings.snapshots_dir, settings.keep_snapshots)
     return target
-
-
-def _q(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _fsync(path: Path) -> None:

@@ -23,6 +23,9 @@ def test_nightly_job_materializes_everything_and_publishes(run_env):
     with duckdb.connect(str(published), read_only=True) as conn:
         schemas = {r[0] for r in conn.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()}
         assert "staging" not in schemas  # clear personal data is never published
+        undescribed = conn.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+                                   "WHERE comment IS NULL OR comment = ''").fetchall()
+        assert undescribed == []  # every published table says what it holds
         (rows_in, accepted, quarantined), = conn.execute(
             "SELECT sum(rows_in), sum(rows_accepted), sum(rows_quarantined) FROM audit.input_files").fetchall()
         assert rows_in == accepted + quarantined and quarantined > 0
