@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from .catalogue import Catalogue, Rule, rule_record
-from .formulas import sql_literal
+from .formulas import referenced_names, sql_literal
 from .warehouse import run_sql, sql_text, write_table
 
 OPEN_END = date(2099, 12, 31)
@@ -66,8 +66,6 @@ def candidates_sql(rule: Rule, registry_schema: str = "registry") -> str:
 def _fields_used(rule: Rule) -> set[str]:
     if rule.beneficiary == "programme":
         return set()
-    from .formulas import referenced_names
-
     texts = [rule.raw.get("eligibility", "TRUE")]
     texts += [rule.raw["amount"]] if "amount" in rule.raw else [rule.raw["tiers"]["by"]] + [
         b["amount"] for b in rule.raw["tiers"]["brackets"]]

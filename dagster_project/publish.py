@@ -25,12 +25,12 @@ def publish(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) ->
     conn.execute(f"ATTACH '{tmp}' AS pub")
     try:
         tables = conn.execute(
-            "SELECT schema_name, table_name, comment FROM duckdb_tables() "
+            "SELECT schema_name, table_name FROM duckdb_tables() "
             "WHERE database_name = current_database() AND schema_name IN "
             f"({', '.join(repr(s) for s in PUBLISHED_SCHEMAS)}) ORDER BY ALL").fetchall()
         for schema in PUBLISHED_SCHEMAS:
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS pub.{schema}")
-        for schema, table, _ in tables:
+        for schema, table in tables:
             conn.execute(f"CREATE TABLE pub.{schema}.{table} AS SELECT * FROM {schema}.{table}")
         conn.execute(sql_text("table_comments"))
         conn.execute("CHECKPOINT pub")

@@ -80,23 +80,16 @@ def _column_checks(col: Column, registry: Registry, ctx: Context) -> list[pa.Che
     if k == "category":
         return [_expr_check(lambda c: pl.col(c).is_in(col.choices), f"not one of {list(col.choices)}", n)]
     if k == "code":
-        allowed = _code_lists().get((registry.name, col.name))
-        if allowed is not None:
-            return [_expr_check(lambda c: pl.col(c).is_in(allowed), f"unknown code (see {allowed_source(col)})", n)]
+        table = CODE_LISTS.get((registry.name, col.name))
+        if table is not None:
+            allowed = reference.load(table)[col.name].to_list()
+            return [_expr_check(lambda c: pl.col(c).is_in(allowed), f"unknown code (see {table}.csv)", n)]
     return []
 
 
-def allowed_source(col: Column) -> str:
-    return {"industry_code": "industries.csv", "metric": "metrics.csv", "project_type": "project_types.csv"}.get(
-        col.name, "reference")
-
-
-def _code_lists() -> dict[tuple[str, str], list[str]]:
-    return {
-        ("enterprises", "industry_code"): reference.load("industries")["industry_code"].to_list(),
-        ("enterprise_metrics", "metric"): reference.load("metrics")["metric"].to_list(),
-        ("projects", "project_type"): reference.load("project_types")["project_type"].to_list(),
-    }
+# Code columns checked against a reference table of the same column name (seeds/reference/<table>.csv).
+CODE_LISTS = {("enterprises", "industry_code"): "industries", ("enterprise_metrics", "metric"): "metrics",
+              ("projects", "project_type"): "project_types"}
 
 
 def _frame_checks(registry: Registry, ctx: Context) -> list[pa.Check]:
