@@ -129,7 +129,15 @@ def _per_file_counts(text: pl.DataFrame, quarantine: pl.DataFrame, registry: str
                       (pl.col("rows_in") - pl.col("rows_quarantined")).alias("rows_accepted"), "rows_quarantined")
 
 
+class CatalogueChanged(RuntimeError):
+    """The catalogue files differ from the catalogue.* tables the ledger's SQL reads (shares, caps, schedules)."""
+
+
 def compute_ledger(conn: duckdb.DuckDBPyConnection, cat: catalogue_mod.Catalogue, run_id: str, as_of_year: int) -> dict:
+    written = conn.execute("SELECT catalogue_version FROM catalogue.version").fetchone()[0]
+    if written != cat.version:
+        raise CatalogueChanged(f"seeds/catalogue is version {cat.version} but the warehouse holds {written}: "
+                               "materialize policy_catalogue first (or run the whole nightly job)")
     build_ledger(conn, cat, run_id, as_of_year)
     stats = conn.execute("SELECT count(*), COALESCE(sum(amount_yuan), 0) FROM ledger.liabilities").fetchone()
     return {"ledger_rows": stats[0], "total_yuan": str(stats[1])}

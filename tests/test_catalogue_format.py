@@ -106,3 +106,16 @@ def test_a_periodic_schedule_cannot_also_have_instalments(tmp_path):
 def test_a_restating_entry_cannot_be_costed_again(tmp_path):
     with pytest.raises(CatalogueError, match=r"rule NMG2024-10: field 'links.restates'.*not_costable"):
         catalogue.load(with_rule_changed(tmp_path, "NMG2024-10", links={"restates": "NMG2024-06"}))
+
+
+def test_the_ledger_refuses_a_catalogue_other_than_the_one_in_the_warehouse(tmp_path):
+    import duckdb
+
+    from dagster_project import stages
+
+    with duckdb.connect() as conn:
+        stages.load_reference(conn)
+        stages.load_catalogue(conn, "run-1")
+        edited = catalogue.load(with_rule_changed(tmp_path, "NMG2024-11A", amount="300 * (milk_t - milk_prev_t)"))
+        with pytest.raises(stages.CatalogueChanged, match="materialize policy_catalogue first"):
+            stages.compute_ledger(conn, edited, "run-1", 2026)
