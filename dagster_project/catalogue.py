@@ -342,8 +342,12 @@ def _shares(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, Any], 
     return dict(shares=parsed, split_specified=bool(specified))
 
 
+def load_defaults(directory: Path = CATALOGUE_DIR) -> dict[str, Any]:
+    return yaml.safe_load((directory / "defaults.yaml").read_text(encoding="utf-8"))
+
+
 def load(directory: Path = CATALOGUE_DIR) -> Catalogue:
-    defaults = yaml.safe_load((directory / "defaults.yaml").read_text(encoding="utf-8"))
+    defaults = load_defaults(directory)
     files = sorted(p for p in directory.glob("*.yaml") if p.name != "defaults.yaml")
     digest = hashlib.sha256()
     docs: dict[str, dict[str, Any]] = {}

@@ -1,4 +1,5 @@
-"""Command line: `python -m dagster_project run | summary | generate | check-catalogue`."""
+"""Command line: `python -m dagster_project run | summary | explain | scenario | generate | check-catalogue |
+coverage`."""
 
 from __future__ import annotations
 
@@ -58,6 +59,18 @@ def cmd_summary(_: argparse.Namespace | None) -> int:
                            "ORDER BY finished_at DESC LIMIT 1").fetchone()
         table = summary(conn)
         others = other_kinds(conn)
+        outlook = conn.execute("""
+            SELECT CAST(payment_year AS VARCHAR) AS year, CAST(sum(committed_yuan) / 10000 AS DECIMAL(18, 2)) AS committed,
+                   CAST(sum(forecast_p50_yuan) / 10000 AS DECIMAL(18, 2)) AS forecast,
+                   CAST(sum(total_p50_yuan) / 10000 AS DECIMAL(18, 2)) AS total,
+                   CAST(sum(total_p10_yuan) / 10000 AS DECIMAL(18, 2)) || ' – '
+                       || CAST(sum(total_p90_yuan) / 10000 AS DECIMAL(18, 2)) AS "80% interval",
+                   CAST(sum(total_p025_yuan) / 10000 AS DECIMAL(18, 2)) || ' – '
+                       || CAST(sum(total_p975_yuan) / 10000 AS DECIMAL(18, 2)) AS "95% interval"
+            FROM forecast.by_year_level GROUP BY ALL ORDER BY ALL""").pl()
+        backtest = conn.execute("SELECT method, mape FROM forecast.backtest_summary WHERE level = 'all'").fetchall()
+        scen = conn.execute("""SELECT scenario, CAST(sum(delta_yuan) / 10000 AS DECIMAL(18, 2)) FROM
+                               scenarios.by_year_level GROUP BY 1 ORDER BY 1""").fetchall()
         files = conn.execute("SELECT registry, sum(rows_in), sum(rows_accepted), sum(rows_quarantined) "
                              "FROM audit.input_files WHERE run_id = ? GROUP BY 1 ORDER BY 1", [run[0]]).fetchall()
     print(f"\nwarehouse (read-only for auditors): {settings.published_db}")
@@ -72,6 +85,13 @@ def cmd_summary(_: argparse.Namespace | None) -> int:
         print(table)
     for kind, wan in others.iter_rows():
         print(f"  not budget spending, shown apart: {kind} {wan:,} 万元")
+    print("\nforecast of budget spending (万元): committed payments + new take-up (median), with intervals:")
+    with pl.Config(tbl_rows=40, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
+                   thousands_separator=True, tbl_width_chars=200):
+        print(outlook)
+    print("  backtest MAPE (total, held-out years): " + ", ".join(f"{m} {v:.1%}" for m, v in backtest))
+    for name, delta in scen:
+        print(f"  scenario {name}: {delta:,} 万元 against the baseline over the forecast years")
     return 0
 
 
@@ -131,6 +151,70 @@ def cmd_coverage(_: argparse.Namespace) -> int:
     return 0
 
 
+def _published(path: str | None) -> Path | None:
+    db = Path(path) if path else get_settings().published_db
+    if not db.exists():
+        print(f"no warehouse at {db}; run `make run` first (or give --warehouse)", file=sys.stderr)
+        return None
+    return db
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Print why one ledger or forecast row holds its amount."""
+    from . import explain
+
+    db = _published(args.warehouse)
+    if db is None:
+        return 1
+    with duckdb.connect(str(db), read_only=True) as conn:
+        try:
+            if args.what == "ledger":
+                text = explain.ledger_row(conn, args.rule, args.key, args.year)
+            else:
+                text = explain.forecast_row(conn, args.rule, int(args.key), args.level, args.region)
+        except explain.NotFound as exc:
+            print(f"not found: {exc}", file=sys.stderr)
+            return 1
+    print(text)
+    return 0
+
+
+def cmd_scenario(args: argparse.Namespace) -> int:
+    """Run scenario files against the last build (the nightly run's forecast) and print their differences."""
+    from datetime import date
+
+    from . import forecast, scenarios
+    from .catalogue import load
+
+    settings = get_settings()
+    if not settings.build_db.exists():
+        print(f"no build database at {settings.build_db}; run `make run` first", file=sys.stderr)
+        return 1
+    cat = load()
+    cfg = forecast.load_config(documents={d["document"] for d in cat.documents})
+    with duckdb.connect(str(settings.build_db), read_only=True) as conn:
+        as_of = conn.execute("SELECT CAST(json_extract_string(parameters, '$.as_of') AS DATE) FROM audit.runs "
+                             "WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1").fetchone()
+        built = conn.execute("SELECT catalogue_version FROM catalogue.version").fetchone()[0]
+        if as_of is None or built != cat.version:
+            print("the last build is missing or used another catalogue: run `make run` first", file=sys.stderr)
+            return 1
+    win = forecast.window_for(as_of[0] if isinstance(as_of[0], date) else date.fromisoformat(str(as_of[0])), cfg)
+    with duckdb.connect(str(settings.build_db)) as conn:
+        try:
+            scenarios.run_all(conn, cat, cfg, win, "on-demand", [Path(p) for p in args.files])
+        except scenarios.ScenarioError as exc:
+            print(f"scenario refused: {exc}", file=sys.stderr)
+            return 2
+        table = conn.execute("SELECT scenario, payment_year, paying_level, baseline_yuan, scenario_yuan, delta_yuan "
+                             "FROM scenarios.by_year_level WHERE delta_yuan <> 0 ORDER BY ALL").pl()
+    with pl.Config(tbl_rows=200, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
+                   thousands_separator=True, tbl_width_chars=200):
+        print(table)
+    print("(written to scenarios.* in the build database; the nightly run publishes seeds/scenarios/*.yaml)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dagster_project", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -138,6 +222,17 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("summary", help="print the summary of the published warehouse")
     sub.add_parser("check-catalogue", help="load and check seeds/catalogue")
     sub.add_parser("coverage", help="the catalogue's coverage report per document")
+    exp = sub.add_parser("explain", help="why a ledger or forecast row holds its amount")
+    exp.add_argument("what", choices=["ledger", "forecast"])
+    exp.add_argument("rule", help="rule id, e.g. NMG2024-11A")
+    exp.add_argument("key", help="ledger: the object or beneficiary id (USCC, project id, talent id); "
+                                 "forecast: the payment year")
+    exp.add_argument("--year", type=int, help="ledger: the award year")
+    exp.add_argument("--level", choices=["central", "region", "city", "banner"], help="forecast: one paying level")
+    exp.add_argument("--region", help="forecast: one paying region code")
+    exp.add_argument("--warehouse", help="a warehouse file (default: the published one; snapshots work too)")
+    scen = sub.add_parser("scenario", help="run scenario YAML files against the last build")
+    scen.add_argument("files", nargs="+")
     gen = sub.add_parser("generate", help="write synthetic registries to a folder")
     settings = get_settings()
     gen.add_argument("--out", default=str(settings.synthetic_dir))
@@ -146,5 +241,6 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--bad-share", type=float, default=settings.bad_row_share)
     args = parser.parse_args(argv)
     handler = {"run": cmd_run, "summary": cmd_summary, "generate": cmd_generate,
-               "check-catalogue": cmd_check_catalogue, "coverage": cmd_coverage}[args.command]
+               "check-catalogue": cmd_check_catalogue, "coverage": cmd_coverage, "explain": cmd_explain,
+               "scenario": cmd_scenario}[args.command]
     return handler(args)

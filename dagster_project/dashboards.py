@@ -66,6 +66,7 @@ def liabilities_page(conn: duckdb.DuckDBPyConnection, out: Path, run: dict) -> P
                       template="plotly_white", height=520)
     table = _table(data)
     body = f"""
+<p><a href="forecast.html">预测与情景 →</a></p>
 <div class="card">{fig.to_html(full_html=False, include_plotlyjs=False, div_id="liabilities-by-year-level")}</div>
 <div class="card"><h2>明细表（万元）</h2>{table}</div>
 <div class="card"><h2>按性质和分担比例（万元）</h2>{_breakdown(conn.execute(BREAKDOWN_SQL).pl())}
@@ -126,7 +127,98 @@ def _page(title: str, body: str, run: dict, sql: str) -> str:
 <pre><code>{html.escape(sql)}</code></pre></footer></body></html>"""
 
 
+FORECAST_SQL = """SELECT payment_year, sum(committed_yuan) AS committed_yuan, sum(forecast_p50_yuan) AS forecast_yuan,
+  sum(total_p025_yuan) AS p025, sum(total_p10_yuan) AS p10, sum(total_p50_yuan) AS p50, sum(total_p90_yuan) AS p90,
+  sum(total_p975_yuan) AS p975 FROM forecast.by_year_level GROUP BY ALL ORDER BY ALL"""
+METHOD_ZH = {"driver_forecast": "驱动因素预测（本系统）", "naive_last_value": "朴素法：沿用上年值",
+             "naive_drift": "朴素法：线性外推"}
+
+
+def forecast_page(conn: duckdb.DuckDBPyConnection, out: Path, run: dict) -> Path:
+    """Fan chart (80%/95% intervals), committed vs forecast by level, backtest, scenarios, assumptions."""
+    data = conn.execute(FORECAST_SQL).pl()
+    years = data["payment_year"].to_list()
+    w = {c: [float(v) / 10000 for v in data[c]] for c in ("p025", "p10", "p50", "p90", "p975")}
+    fan = go.Figure()
+    fan.add_scatter(x=years + years[::-1], y=w["p975"] + w["p025"][::-1], fill="toself", name="95% 区间",
+                    fillcolor="rgba(36,113,163,0.15)", line={"width": 0}, hoverinfo="skip")
+    fan.add_scatter(x=years + years[::-1], y=w["p90"] + w["p10"][::-1], fill="toself", name="80% 区间",
+                    fillcolor="rgba(36,113,163,0.30)", line={"width": 0}, hoverinfo="skip")
+    fan.add_scatter(x=years, y=w["p50"], name="预测中位数", mode="lines+markers", line={"color": "#2471a3"},
+                    customdata=[[a, b, c, d] for a, b, c, d in zip(w["p10"], w["p90"], w["p025"], w["p975"],
+                                                                   strict=True)],
+                    hovertemplate="%{x}年 中位数 %{y:,.2f} 万元<br>80%：%{customdata[0]:,.2f}–%{customdata[1]:,.2f}"
+                                  "<br>95%：%{customdata[2]:,.2f}–%{customdata[3]:,.2f}<extra></extra>")
+    fan.update_layout(title="财政支出预测（已承诺＋新增兑现，万元）", xaxis={"dtick": 1, "title": "支付年度"},
+                      yaxis={"tickformat": ",.0f", "title": "金额（万元）"}, template="plotly_white", height=480,
+                      font={"size": 15})
+    levels = conn.execute("SELECT * FROM forecast.by_year_level ORDER BY ALL").pl()
+    split = go.Figure()
+    for level in LEVEL_ZH:
+        part = levels.filter(pl.col("paying_level") == level)
+        for col, label, opacity in (("committed_yuan", "已承诺", 1.0), ("forecast_p50_yuan", "新增（预测）", 0.5)):
+            split.add_bar(x=part["payment_year"].to_list(), y=[float(v or 0) / 10000 for v in part[col]],
+                          name=f"{LEVEL_ZH[level]}·{label}", marker_color=LEVEL_COLOUR[level], opacity=opacity,
+                          hovertemplate="%{x}年 " + f"{LEVEL_ZH[level]}{label}" + "：%{y:,.2f} 万元<extra></extra>")
+    split.update_layout(barmode="stack", title="按承担层级：已承诺与新增预测（万元，中位数）", template="plotly_white",
+                        xaxis={"dtick": 1, "title": "支付年度"}, yaxis={"tickformat": ",.0f"}, height=480,
+                        font={"size": 15})
+    body = f"""
+<p><a href="index.html">← 返回总览</a></p>
+<div class="card">{fan.to_html(full_html=False, include_plotlyjs=False, div_id="forecast-fan")}</div>
+<div class="card">{split.to_html(full_html=False, include_plotlyjs=False, div_id="forecast-by-level")}</div>
+<div class="card"><h2>预测明细（万元）</h2>{_forecast_table(data)}</div>
+<div class="card"><h2>回测：预留最近年度，与朴素方法比较</h2>{_backtest(conn)}</div>
+<div class="card"><h2>情景分析（与基准相比，万元）</h2>{_scenarios(conn)}</div>
+<div class="card"><h2>预测假设</h2>{_assumptions(conn)}</div>"""
+    path = out / "forecast.html"
+    path.write_text(_page("政策成本预测与情景", body, run, FORECAST_SQL), encoding="utf-8")
+    return path
+
+
+def _forecast_table(data: pl.DataFrame) -> str:
+    rows = "".join(f"<tr><td>{r['payment_year']}年</td><td>{wan(r['committed_yuan'] or 0)}</td>"
+                   f"<td>{wan(r['forecast_yuan'] or 0)}</td><td>{wan(r['p50'])}</td>"
+                   f"<td>{wan(r['p10'])}–{wan(r['p90'])}</td><td>{wan(r['p025'])}–{wan(r['p975'])}</td></tr>"
+                   for r in data.iter_rows(named=True))
+    return ("<table id='forecast-table'><tr><th>支付年度</th><th>已承诺</th><th>新增（中位数）</th><th>合计</th>"
+            f"<th>80% 区间</th><th>95% 区间</th></tr>{rows}</table>")
+
+
+def _backtest(conn: duckdb.DuckDBPyConnection) -> str:
+    data = conn.execute("SELECT * FROM forecast.backtest_summary ORDER BY level = 'all' DESC, level, method").pl()
+    if data.is_empty():
+        return "<p>无回测结果。</p>"
+    rows = "".join(f"<tr><td>{'合计' if r['level'] == 'all' else LEVEL_ZH.get(r['level'], r['level'])}</td>"
+                   f"<td>{METHOD_ZH.get(r['method'], r['method'])}</td><td>{wan(r['mae_yuan'])}</td>"
+                   f"<td>{(r['mape'] or 0):.1%}</td></tr>" for r in data.iter_rows(named=True))
+    first = data.row(0, named=True)
+    return (f"<p>以 {first['fitted_on']} 年数据拟合，预测 {first['held_out']} 年（现行条款按全部年度有效计算）。</p>"
+            "<table id='backtest-table'><tr><th>层级</th><th>方法</th><th>平均绝对误差（万元）</th>"
+            f"<th>平均绝对百分比误差</th></tr>{rows}</table>")
+
+
+def _scenarios(conn: duckdb.DuckDBPyConnection) -> str:
+    defs = conn.execute("SELECT scenario, title FROM scenarios.definitions ORDER BY scenario").fetchall()
+    parts = []
+    for name, title in defs:
+        data = conn.execute("SELECT payment_year, paying_level, baseline_yuan, scenario_yuan, delta_yuan "
+                            "FROM scenarios.by_year_level WHERE scenario = ? ORDER BY ALL", [name]).pl()
+        rows = "".join(f"<tr><td>{r['payment_year']}年</td><td>{LEVEL_ZH.get(r['paying_level'], r['paying_level'])}"
+                       f"</td><td>{wan(r['baseline_yuan'])}</td><td>{wan(r['scenario_yuan'])}</td>"
+                       f"<td>{wan(r['delta_yuan'])}</td></tr>" for r in data.iter_rows(named=True))
+        parts.append(f"<h3>{html.escape(title)}（{html.escape(name)}）</h3><table class='scenario-table'><tr>"
+                     f"<th>支付年度</th><th>层级</th><th>基准</th><th>情景</th><th>差额</th></tr>{rows}</table>")
+    return "".join(parts) or "<p>没有情景文件（seeds/scenarios/*.yaml）。</p>"
+
+
+def _assumptions(conn: duckdb.DuckDBPyConnection) -> str:
+    found = conn.execute("SELECT subject, assumption FROM forecast.assumptions").fetchall()
+    rows = "".join(f"<li>{html.escape(s + '：' if s else '')}{html.escape(a)}</li>" for s, a in found)
+    return f"<ul id='forecast-assumptions'>{rows}</ul>"
+
+
 def build_site(conn: duckdb.DuckDBPyConnection, out: Path, run: dict) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     write_static(out)
-    return [liabilities_page(conn, out, run)]
+    return [liabilities_page(conn, out, run), forecast_page(conn, out, run)]

@@ -125,8 +125,9 @@ def build_candidates(conn: duckdb.DuckDBPyConnection, cat: Catalogue, registry_s
         f"({s})" for s in selects))
 
 
-def build_ledger(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str, as_of_year: int) -> None:
-    build_candidates(conn, cat)
+def build_ledger(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str, as_of_year: int,
+                 registry_schema: str = "registry") -> None:
+    build_candidates(conn, cat, registry_schema)
     for name in TRANSFORMS:
         run_sql(conn, name, run_id=sql_literal(run_id), catalogue_version=sql_literal(cat.version),
                 as_of_year=str(as_of_year))

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from . import dashboards, publish, stages, talent_classifier
+from . import backtest, dashboards, forecast, publish, scenarios, stages, talent_classifier
 from .catalogue import load as load_catalogue_files
 from .ledger import reconciliation_failures
 from .settings import REPO_ROOT, get_settings
@@ -151,13 +151,71 @@ def no_negative_amounts(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=n == 0, metadata={"negative_rows": n})
 
 
+def _forecast_config(cat=None) -> forecast.ForecastConfig:
+    cat = cat or load_catalogue_files()
+    return forecast.load_config(documents={d["document"] for d in cat.documents})
+
+
+@dg.asset(group_name=GROUP, deps=[validated_registries],
+          description="Driver series from the registries' history (forecast.driver_history) and their statsmodels "
+                      "forecasts with the model chosen per driver (forecast.driver_forecasts).")
+def driver_forecasts(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as conn:
+        stats = forecast.fit_stage(conn, _forecast_config(), today(), context.run.run_id, get_settings().cache_dir,
+                                   context.log.info)
+    return dg.MaterializeResult(metadata=stats)
+
+
+@dg.asset(group_name=GROUP, deps=[driver_forecasts, liability_ledger],
+          description="Committed and forecast liabilities by year, level, region and rule, with 80%/95% intervals "
+                      "(forecast.liabilities and marts): forecast drivers pushed through the catalogue and ledger SQL.")
+def forecast_liabilities(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    cat = load_catalogue_files()
+    with duckdb.get_connection() as conn:
+        stats = forecast.project_stage(conn, cat, _forecast_config(cat), today(), context.run.run_id,
+                                       context.log.info)
+    return dg.MaterializeResult(metadata=stats)
+
+
+@dg.asset_check(asset=forecast_liabilities, blocking=True,
+                description="Forecast figures add up: regions to levels, levels to the total, per quantile; the "
+                            "committed part equals the ledger's payments due in those years.")
+def forecast_reconciles(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as conn:
+        bad = forecast.reconciliation_failures(conn)
+    return dg.AssetCheckResult(passed=not bad, metadata={"failures": "\n".join(bad) or "none"})
+
+
+@dg.asset(group_name=GROUP, deps=[driver_forecasts, policy_catalogue],
+          description="Backtest: the last complete years held out, the driver forecast against naive baselines "
+                      "(forecast.backtest, forecast.backtest_summary).")
+def forecast_backtest(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    cat = load_catalogue_files()
+    with duckdb.get_connection() as conn:
+        stats = backtest.run_backtest(conn, cat, _forecast_config(cat), today(), context.run.run_id,
+                                      get_settings().cache_dir, context.log.info)
+    return dg.MaterializeResult(metadata=stats)
+
+
+@dg.asset(group_name=GROUP, deps=[forecast_liabilities],
+          description="Every scenario in seeds/scenarios against the baseline by year and level (scenarios.*).")
+def scenario_results(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    cat = load_catalogue_files()
+    cfg = _forecast_config(cat)
+    with duckdb.get_connection() as conn:
+        table = scenarios.run_all(conn, cat, cfg, forecast.window_for(today(), cfg), context.run.run_id,
+                                  log=context.log.info)
+    return dg.MaterializeResult(metadata={"scenarios": table["scenario"].n_unique(),
+                                          "delta_yuan": str(table["delta_yuan"].sum())})
+
+
 def _run_info(conn, run_id: str) -> dict:
     version = conn.execute("SELECT catalogue_version FROM catalogue.version").fetchone()[0]
     return {"run_id": run_id, "catalogue_version": version,
             "generated_at": datetime.now(TZ).strftime("%Y-%m-%d %H:%M:%S（北京时间）")}
 
 
-@dg.asset(group_name=GROUP, deps=[liability_ledger],
+@dg.asset(group_name=GROUP, deps=[liability_ledger, forecast_liabilities, forecast_backtest, scenario_results],
           description="Static dashboard pages in dashboards/ (offline, Simplified Chinese).")
 def dashboard_site(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     settings = get_settings()
@@ -199,6 +257,7 @@ def record_failed_run(context: dg.HookContext) -> None:
 
 
 ASSETS = [reference_data, policy_catalogue, landing_files, staged_registries, validated_registries,
-          talent_candidates, liability_ledger, dashboard_site, published_warehouse]
+          talent_candidates, liability_ledger, driver_forecasts, forecast_liabilities, forecast_backtest,
+          scenario_results, dashboard_site, published_warehouse]
 CHECKS = [rows_accounted_for, no_refused_files, quarantine_share_below_threshold, shares_reconcile_to_the_fen,
-          no_negative_amounts]
+          no_negative_amounts, forecast_reconciles]

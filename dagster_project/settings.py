@@ -55,6 +55,11 @@ class Settings:
         return self.landing_dir if self.use_landing_as_is else self.synthetic_dir
 
     @property
+    def cache_dir(self) -> Path:
+        """Results that are a pure function of their inputs (driver model fits), keyed by a hash of them."""
+        return _env_path("NMG_CACHE_DIR", self.data_dir / "cache")
+
+    @property
     def build_db(self) -> Path:
         """The working DuckDB file a run writes; never opened by auditors."""
         return self.data_dir / "build" / "warehouse_build.duckdb"

@@ -9,8 +9,9 @@ import polars as pl
 
 from .settings import SQL_DIR
 
-SCHEMAS = ("ref", "staging", "registry", "catalogue", "ledger", "marts", "audit")
-PUBLISHED_SCHEMAS = ("ref", "registry", "catalogue", "ledger", "marts", "audit")  # staging holds clear personal data
+SCHEMAS = ("ref", "staging", "registry", "catalogue", "ledger", "marts", "forecast", "scenarios", "audit")
+# staging holds clear personal data and is never published
+PUBLISHED_SCHEMAS = ("ref", "registry", "catalogue", "ledger", "marts", "forecast", "scenarios", "audit")
 
 
 def ensure_schemas(conn: duckdb.DuckDBPyConnection) -> None:

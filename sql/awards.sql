@@ -4,7 +4,7 @@
 -- rules it applies per payment year, in payments.sql), and stacking (就高不重复: within a stacking group, per
 -- object — the same firm-year, project or person — and award year, only the highest award is paid; ties go to
 -- the lower rule id; with stacking_scope beneficiary, per firm or person instead: "单户企业只可享受一次").
--- Every candidate stays, with its outcome.
+-- Every candidate stays, with its outcome. Fen become yuan by an exact decimal product ("/ 100" would be a DOUBLE).
 CREATE OR REPLACE TABLE ledger.awards AS
 WITH capped AS (
     SELECT c.*, r.document, r.stacking_group, r.cap_per_award, r.period_unit,
@@ -42,8 +42,8 @@ SELECT
     inputs, tier,
     gross_yuan,
     CAST(LEAST(gross_yuan, COALESCE(cap_per_award, gross_yuan)) AS DECIMAL(18, 2)) AS ceiling_yuan,
-    CAST(after_award_cap_fen / 100 AS DECIMAL(18, 2)) AS after_award_cap_yuan,
-    CAST(award_fen / 100 AS DECIMAL(18, 2)) AS award_yuan,
+    CAST(CAST(after_award_cap_fen AS DECIMAL(20, 0)) * 0.01 AS DECIMAL(18, 2)) AS after_award_cap_yuan,
+    CAST(CAST(award_fen AS DECIMAL(20, 0)) * 0.01 AS DECIMAL(18, 2)) AS award_yuan,
     award_fen,
     CASE WHEN stack_rank = 1 OR stacking_group IS NULL THEN award_fen ELSE 0 END AS paid_fen,
     CASE

@@ -18,8 +18,8 @@ SELECT
                  ELSE (CASE WHEN g.level = 'city' THEN substr(g.region_code, 1, 4) || 'BP' ELSE p.region_code END)
             END AS paying_region_code,
     s.share,
-    CAST((floor(p.amount_fen * s.cum_share) - floor(p.amount_fen * (s.cum_share - s.share))) / 100
-         AS DECIMAL(18, 2)) AS amount_yuan,
+    CAST((floor(p.amount_fen * s.cum_share) - floor(p.amount_fen * (s.cum_share - s.share))) * 0.01
+         AS DECIMAL(18, 2)) AS amount_yuan,  -- exact: a decimal product, not a DOUBLE division
     r.split_specified,
     r.kind,
     CASE WHEN p.payment_year > ${as_of_year} THEN 'committed_future' ELSE 'due' END AS timing,

@@ -15,9 +15,10 @@ def test_nightly_job_materializes_everything_and_publishes(run_env):
     assert result.success
     materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
     assert {"reference_data", "policy_catalogue", "landing_files", "staged_registries", "validated_registries",
-            "liability_ledger", "dashboard_site", "published_warehouse"} <= materialized
+            "liability_ledger", "driver_forecasts", "forecast_liabilities", "forecast_backtest", "scenario_results",
+            "dashboard_site", "published_warehouse"} <= materialized
     checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    assert len(checks) == 5 and all(c.passed for c in checks)
+    assert len(checks) == 6 and all(c.passed for c in checks)
 
     published = get_settings().published_db
     with duckdb.connect(str(published), read_only=True) as conn:
@@ -39,6 +40,7 @@ def test_nightly_job_materializes_everything_and_publishes(run_env):
                    (SELECT sum(amount_yuan) FROM ledger.liabilities)""").fetchone()
         assert mart == ledger and ledger > 0
         assert conn.execute("SELECT count(*) FROM audit.runs WHERE status = 'succeeded'").fetchone()[0] == 1
+        check_forecast(conn)
     page = Path(get_settings().dashboards_dir / "index.html").read_text(encoding="utf-8")
     assert 'src="static/plotly.min.js"' in page and "支付年度" in page and "自治区" in page
     assert "cdn.plot.ly" not in page and 'src="http' not in page  # works offline: nothing from the network
@@ -65,3 +67,26 @@ def test_a_failed_run_leaves_the_published_warehouse_intact(run_env, monkeypatch
     assert status.startswith("failed at validated_registries_no_refused_files")
     with duckdb.connect(str(published), read_only=True) as conn:
         assert conn.execute("SELECT count(*) FROM ledger.liabilities").fetchone()[0] > 0
+
+
+def check_forecast(conn: duckdb.DuckDBPyConnection) -> None:
+    """The published forecast: both parts in every forecast year, intervals, backtest, the example scenarios."""
+    parts = conn.execute("""SELECT payment_year, part, sum(amount_p025), sum(amount_p50), sum(amount_p975)
+                            FROM forecast.liabilities WHERE kind = 'spending' GROUP BY ALL ORDER BY ALL""").fetchall()
+    assert {(y, p) for y, p, *_ in parts} == {(y, p) for y in (2026, 2027, 2028) for p in ("committed", "forecast")}
+    for _, part, low, mid, high in parts:
+        assert low <= mid <= high and (part == "committed" or low < high)
+    # the regions add up to their level, the levels to the total, per quantile (forecast_reconciles passed too)
+    assert conn.execute("""SELECT count(*) FROM (SELECT payment_year, paying_level, sum(total_p50_yuan) AS s
+                           FROM forecast.by_year_level_region GROUP BY ALL) AS r
+                           JOIN forecast.by_year_level AS b USING (payment_year, paying_level)
+                           WHERE r.s <> b.total_p50_yuan""").fetchone()[0] == 0
+    # backtest: three methods, every level and the total; on the default data the driver forecast beats both
+    # naive baselines overall (MAPE recorded in docs/forecast.md)
+    summary = {(lvl, m): (mae, beats) for lvl, m, mae, beats in conn.execute(
+        "SELECT level, method, mae_yuan, beats_both_baselines FROM forecast.backtest_summary").fetchall()}
+    assert {m for _, m in summary} == {"driver_forecast", "naive_last_value", "naive_drift"}
+    assert summary[("all", "driver_forecast")][1] is True
+    # the two example scenarios are run, compared with the baseline, and both cost less than it
+    deltas = dict(conn.execute("SELECT scenario, sum(delta_yuan) FROM scenarios.by_year_level GROUP BY 1").fetchall())
+    assert set(deltas) == {"milk_increase_150", "tighter_talent_and_rd"} and all(d < 0 for d in deltas.values())

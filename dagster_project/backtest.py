@@ -1,0 +1,99 @@
+"""Backtest of the forecast: hold out the last complete years, refit the drivers on the years before, push the
+forecast drivers through the engine, and compare with what the registry shows for the held-out years, beside
+two naive baselines (last value; drift) on the same years.
+
+What is compared is the cost of each year's new awards under today's catalogue with its validity opened to
+every year ("what these rules would have cost"): validity dates move the actual ledger by policy decisions,
+not by take-up, and would make any forecast of take-up look wrong for reasons it cannot know.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from . import projection
+from .catalogue import Catalogue
+from .forecast import ForecastConfig, driver_history, fit_drivers, window_for
+from .warehouse import query, write_table
+
+LEVEL_TOTALS = """SELECT award_year AS year, paying_level AS level, sum(amount_yuan) AS amount
+                  FROM ledger.liabilities WHERE kind = 'spending' AND award_year BETWEEN {first} AND {last}
+                  GROUP BY ALL"""
+
+
+def opened(cat: Catalogue, first: int, last: int) -> Catalogue:
+    """Today's costed take-up rules as if valid in every year first..last."""
+    rules = tuple(dataclasses.replace(r, valid_from=date(first, 1, 1), valid_to=date(last, 12, 31))
+                  for r in cat.costed() if r.beneficiary != "programme")
+    return Catalogue(cat.documents, rules, cat.version)
+
+
+def run_backtest(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastConfig, as_of: date, run_id: str,
+                 cache_dir: Path | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+    last = window_for(as_of, cfg).last_complete
+    cutoff = last - cfg.holdout_years
+    held = list(range(cutoff + 1, last + 1))
+    first = int(conn.execute("SELECT min(year) FROM forecast.driver_history").fetchone()[0]) + 1
+    with projection.scratch(conn) as main:  # what today's rules would have cost in every year of the history
+        projection.run_engine(conn, opened(cat, first, last), f"{main}.registry", run_id, last)
+        actual = query(conn, LEVEL_TOTALS.format(first=first, last=last))
+    driver_history(conn, "forecast.backtest_driver_history", "registry", cutoff)
+    history = query(conn, "SELECT * FROM forecast.backtest_driver_history")
+    fits = fit_drivers(history, cfg.holdout_years, cfg, cache_dir, log).filter(pl.col("quantile") == 0.5)
+    templates = history.filter(pl.col("year") == cutoff)
+    with projection.scratch(conn) as main:
+        projection.write_targets(conn, fits, templates)
+        projection.project_registry(conn, main, "registry", cutoff, cfg.pool_years)
+        projection.run_engine(conn, opened(cat, cutoff + 1, last), "projection", run_id, cutoff)
+        method = query(conn, LEVEL_TOTALS.format(first=cutoff + 1, last=last))
+    rows = compare(actual, method, first, cutoff, held)
+    write_table(conn, "forecast.backtest", rows.with_columns(pl.lit(run_id).alias("run_id")))
+    summary = summarise(rows)
+    write_table(conn, "forecast.backtest_summary", summary.with_columns(
+        pl.lit(run_id).alias("run_id"), pl.lit(f"{first}-{cutoff}").alias("fitted_on"),
+        pl.lit(f"{held[0]}-{held[-1]}").alias("held_out")))
+    overall = {r["method"]: r["mape"] for r in summary.filter(pl.col("level") == "all").iter_rows(named=True)}
+    log(f"backtest (fitted on {first}-{cutoff}, held out {held[0]}-{held[-1]}), MAPE overall: "
+        + ", ".join(f"{m} {v:.1%}" for m, v in overall.items()))
+    return {f"mape_{m}": round(v, 4) for m, v in overall.items()}
+
+
+def compare(actual: pl.DataFrame, method: pl.DataFrame, first: int, cutoff: int, held: list[int]) -> pl.DataFrame:
+    """One row per level (and 'all'), method and held-out year: actual, forecast, absolute error."""
+    def with_all(frame: pl.DataFrame) -> pl.DataFrame:
+        total = frame.group_by("year").agg(pl.col("amount").sum()).with_columns(level=pl.lit("all"))
+        return pl.concat([frame.select("year", "level", "amount"), total.select("year", "level", "amount")])
+
+    act, met = with_all(actual), with_all(method)
+    levels = sorted(act["level"].unique())
+    out = []
+    for level in levels:
+        series = {int(y): float(a) for y, a in act.filter(pl.col("level") == level).select("year", "amount").rows()}
+        base = series.get(cutoff, 0.0)
+        slope = (base - series.get(first, 0.0)) / max(cutoff - first, 1)
+        got = {int(y): float(a) for y, a in met.filter(pl.col("level") == level).select("year", "amount").rows()}
+        for h, year in enumerate(held, start=1):
+            truth = series.get(year, 0.0)
+            for name, value in (("driver_forecast", got.get(year, 0.0)), ("naive_last_value", base),
+                                ("naive_drift", base + h * slope)):
+                out.append({"level": level, "method": name, "year": year, "actual_yuan": round(truth, 2),
+                            "forecast_yuan": round(value, 2), "abs_error_yuan": round(abs(value - truth), 2)})
+    money = ("actual_yuan", "forecast_yuan", "abs_error_yuan")  # reported to the fen, as decimals
+    return pl.DataFrame(out).with_columns(pl.col(money).cast(pl.Decimal(18, 2)))
+
+
+def summarise(rows: pl.DataFrame) -> pl.DataFrame:
+    """Mean absolute error and mean absolute percentage error per level and method over the held-out years."""
+    err, truth = pl.col("abs_error_yuan").cast(pl.Float64), pl.col("actual_yuan").cast(pl.Float64)
+    return rows.group_by("level", "method", maintain_order=True).agg(
+        mae_yuan=err.mean().round(2),
+        mape=(err / truth).filter(truth > 0).mean(),
+    ).with_columns(beats_both_baselines=pl.col("mae_yuan") < pl.col("mae_yuan").filter(
+        pl.col("method") != "driver_forecast").min().over("level"))
