@@ -60,7 +60,8 @@ def cmd_summary(_: argparse.Namespace | None) -> int:
         table = summary(conn)
         others = other_kinds(conn)
         outlook = conn.execute("""
-            SELECT CAST(payment_year AS VARCHAR) AS year, CAST(sum(committed_yuan) / 10000 AS DECIMAL(18, 2)) AS committed,
+            SELECT CAST(payment_year AS VARCHAR) AS year,
+                   CAST(sum(committed_yuan) / 10000 AS DECIMAL(18, 2)) AS committed,
                    CAST(sum(forecast_p50_yuan) / 10000 AS DECIMAL(18, 2)) AS forecast,
                    CAST(sum(total_p50_yuan) / 10000 AS DECIMAL(18, 2)) AS total,
                    CAST(sum(total_p10_yuan) / 10000 AS DECIMAL(18, 2)) || ' – '

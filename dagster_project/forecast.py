@@ -12,7 +12,10 @@ The backtest (backtest.py) refits the same way with the last years held out.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,7 +27,7 @@ import yaml
 
 from . import forecast_models, projection
 from .catalogue import Catalogue
-from .forecast_models import forecast as forecast_series
+from .forecast_models import fit_chunk
 from .formulas import sql_literal
 from .settings import SEEDS_DIR
 from .warehouse import query, run_sql, sql_text, write_table
@@ -114,27 +117,31 @@ def fit_drivers(history: pl.DataFrame, horizon: int, cfg: ForecastConfig, cache_
     fits = _fit_all(history, horizon, cfg, log)
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        fits.write_parquet(cached.with_suffix(".tmp"))
-        cached.with_suffix(".tmp").replace(cached)
+        part = cached.with_suffix(f".{os.getpid()}.tmp")  # concurrent writers never see half a file
+        fits.write_parquet(part)
+        part.replace(cached)
     return fits
 
 
+FIT_SCHEMA = {"driver_kind": pl.String, "driver_key": pl.String, "model": pl.String, "scale": pl.String,
+              "selection_error": pl.Float64, "year": pl.Int32, "quantile": pl.Float64, "target": pl.Float64}
+
+
 def _fit_all(history: pl.DataFrame, horizon: int, cfg: ForecastConfig, log: Callable[[str], None]) -> pl.DataFrame:
-    rows = []
+    """Fit every series, spread over NMG_FORECAST_WORKERS processes (default: one per core)."""
     groups = history.sort("year").group_by("driver_kind", "driver_key", maintain_order=True)
-    for n, ((kind, key), series) in enumerate(groups, start=1):
-        last = int(series["year"].max())
-        fc = forecast_series(series["value"].to_list(), horizon, cfg.models, cfg.selection_origins, list(QUANTILES))
-        for q, values in fc.quantiles.items():
-            rows += [{"driver_kind": kind, "driver_key": key, "model": fc.model, "scale": fc.scale,
-                      "selection_error": fc.selection_error,
-                      "year": last + h + 1, "quantile": q, "target": v} for h, v in enumerate(values)]
-        if n % 50 == 0:
-            log(f"forecast drivers: {n} series fitted")
-    return pl.DataFrame(rows, schema={"driver_kind": pl.String, "driver_key": pl.String, "model": pl.String,
-                                      "scale": pl.String, "selection_error": pl.Float64, "year": pl.Int32,
-                                      "quantile": pl.Float64,
-                                      "target": pl.Float64})
+    series = [(kind, key, int(s["year"].max()), s["value"].to_list()) for (kind, key), s in groups]
+    workers = max(1, min(int(os.environ.get("NMG_FORECAST_WORKERS", os.cpu_count() or 1)), len(series)))
+    chunks = [series[i::workers * 4] for i in range(workers * 4)] if workers > 1 else [series]
+    args = (horizon, cfg.models, cfg.selection_origins)
+    log(f"forecast drivers: fitting {len(series)} series ({', '.join(cfg.models)}) in {workers} process(es)")
+    if workers == 1:
+        rows = fit_chunk(series, *args)
+    else:  # spawn, not fork: the parent holds DuckDB and Dagster threads; one BLAS thread per worker
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            rows = [r for part in pool.map(fit_chunk, chunks, *([a] * len(chunks) for a in args)) for r in part]
+    return pl.DataFrame(rows, schema=FIT_SCHEMA, orient="row")
 
 
 def project_paths(conn: duckdb.DuckDBPyConnection, cat: Catalogue, forecasts: pl.DataFrame, history: pl.DataFrame,

@@ -95,3 +95,15 @@ def forecast(values: list[float], h: int, models: list[str], origins: int,
     paths = {q: [max(0.0, back(float(m + NormalDist().inv_cdf(q) * s))) for m, s in zip(mean, sd, strict=True)]
              for q in quantiles}
     return DriverForecast(best, scale, scores[best], paths)
+
+
+def fit_chunk(series: list[tuple[str, str, int, list[float]]], horizon: int, models: list[str], origins: int,
+              quantiles: tuple[float, ...] = (0.025, 0.1, 0.5, 0.9, 0.975)) -> list[tuple]:
+    """(kind, key, model, scale, selection_error, year, quantile, value) rows for some series; a worker process
+    runs this, so it lives in this light module and returns plain tuples."""
+    rows = []
+    for kind, key, last, values in series:
+        fc = forecast(values, horizon, models, origins, list(quantiles))
+        rows += [(kind, key, fc.model, fc.scale, fc.selection_error, last + h + 1, q, v)
+                 for q, path in fc.quantiles.items() for h, v in enumerate(path)]
+    return rows

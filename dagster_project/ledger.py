@@ -120,9 +120,9 @@ def write_catalogue(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str
 
 
 def build_candidates(conn: duckdb.DuckDBPyConnection, cat: Catalogue, registry_schema: str = "registry") -> None:
-    selects = [candidates_sql(r, registry_schema) for r in cat.costed()]
-    conn.execute("CREATE OR REPLACE TABLE ledger.award_candidates AS " + "\nUNION ALL BY NAME\n".join(
-        f"({s})" for s in selects))
+    run_sql(conn, "award_candidates_table")
+    for rule in cat.costed():
+        conn.execute(f"INSERT INTO ledger.award_candidates BY NAME ({candidates_sql(rule, registry_schema)})")
 
 
 def build_ledger(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str, as_of_year: int,

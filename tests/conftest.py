@@ -90,14 +90,21 @@ def catalogue_of(tmp_path):
 @pytest.fixture(scope="session")
 def fit_cache(tmp_path_factory) -> Path:
     """Driver model fits are a pure function of the series: runs on the same registry in one test session share
-    them (as nightly re-runs of the same data do in data/cache)."""
-    return tmp_path_factory.mktemp("fit-cache")
+    them (as nightly re-runs of the same data do in data/cache). Under pytest-xdist the folder is shared by the
+    workers (the session's common base folder); a cache file is written whole and renamed into place."""
+    import os
+
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "fit-cache"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 @pytest.fixture
 def run_env(tmp_path, monkeypatch, fit_cache):
     """A nightly run in a temporary data folder on the default registry size, dated 2026-11-27."""
     monkeypatch.setenv("NMG_CACHE_DIR", str(fit_cache))
+    monkeypatch.setenv("NMG_FORECAST_WORKERS", "1")  # pytest-xdist already keeps every core busy
     monkeypatch.setenv("NMG_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NMG_DASHBOARDS_DIR", str(tmp_path / "dashboards"))
     monkeypatch.setenv("NMG_ENTERPRISES", "20000")  # the default registry: every costed rule must book lines
