@@ -207,7 +207,8 @@ def cmd_scenario(args: argparse.Namespace) -> int:
         except scenarios.ScenarioError as exc:
             print(f"scenario refused: {exc}", file=sys.stderr)
             return 2
-        table = conn.execute("SELECT scenario, payment_year, paying_level, baseline_yuan, scenario_yuan, delta_yuan "
+        table = conn.execute("SELECT scenario, CAST(payment_year AS VARCHAR) AS payment_year, paying_level, "
+                             "baseline_yuan, scenario_yuan, delta_yuan "
                              "FROM scenarios.by_year_level WHERE delta_yuan <> 0 ORDER BY ALL").pl()
     with pl.Config(tbl_rows=200, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
                    thousands_separator=True, tbl_width_chars=200):
