@@ -211,7 +211,7 @@ def scenario_results(context: dg.AssetExecutionContext, duckdb: DuckDBResource) 
 
 def _run_info(conn, run_id: str) -> dict:
     version = conn.execute("SELECT catalogue_version FROM catalogue.version").fetchone()[0]
-    return {"run_id": run_id, "catalogue_version": version,
+    return {"run_id": run_id, "catalogue_version": version, "as_of": str(today()),
             "generated_at": datetime.now(TZ).strftime("%Y-%m-%d %H:%M:%S（北京时间）")}
 
 
@@ -220,7 +220,9 @@ def _run_info(conn, run_id: str) -> dict:
 def dashboard_site(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     settings = get_settings()
     with duckdb.get_connection() as conn:
-        pages = dashboards.build_site(conn, settings.dashboards_dir, _run_info(conn, context.run.run_id))
+        stages.ensure_runs_table(conn)  # the first run has no earlier run to list
+        pages = dashboards.build_site(conn, settings.dashboards_dir, _run_info(conn, context.run.run_id),
+                                      settings.published_db)
     context.log.info(f"dashboards written: {', '.join(str(p) for p in pages)}")
     return dg.MaterializeResult(metadata={"pages": ", ".join(str(p) for p in pages)})
 

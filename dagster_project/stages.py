@@ -143,12 +143,16 @@ def compute_ledger(conn: duckdb.DuckDBPyConnection, cat: catalogue_mod.Catalogue
     return {"ledger_rows": stats[0], "total_yuan": str(stats[1])}
 
 
-def record_run(conn: duckdb.DuckDBPyConnection, run_id: str, status: str, started_at: float, cat_version: str,
-               params: dict, code_version: str) -> None:
+def ensure_runs_table(conn: duckdb.DuckDBPyConnection) -> None:
     ensure_schemas(conn)
     conn.execute("""CREATE TABLE IF NOT EXISTS audit.runs (run_id VARCHAR PRIMARY KEY, started_at TIMESTAMPTZ,
         finished_at TIMESTAMPTZ, status VARCHAR, code_version VARCHAR, catalogue_version VARCHAR,
         parameters JSON)""")
+
+
+def record_run(conn: duckdb.DuckDBPyConnection, run_id: str, status: str, started_at: float, cat_version: str,
+               params: dict, code_version: str) -> None:
+    ensure_runs_table(conn)
     if status != "succeeded" and conn.execute("SELECT count(*) FROM audit.runs WHERE run_id = ?",
                                               [run_id]).fetchone()[0]:
         return  # the first failure of a run is the one to keep

@@ -1,0 +1,38 @@
+"""The static dashboard site (Plotly, Simplified Chinese) the nightly run writes into dashboards/: one module
+per page, sharing layout.py. Pages open from disk or any plain web server, with no network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from . import forecast_page, overview, policies, quality, regions, scenarios_page
+from .layout import write_static
+
+
+def previous_totals(published: Path) -> dict[int, float]:
+    """Budget spending per forecast year in the last published warehouse (for "change since the previous run")."""
+    if not published.exists():
+        return {}
+    try:
+        with duckdb.connect(str(published), read_only=True) as prev:
+            rows = prev.execute("SELECT payment_year, sum(total_p50_yuan) FROM forecast.by_year_level GROUP BY 1")
+            return {int(y): float(v) for y, v in rows.fetchall()}
+    except duckdb.Error:  # an older warehouse without a forecast
+        return {}
+
+
+def build_site(conn: duckdb.DuckDBPyConnection, out: Path, run: dict, published: Path | None = None) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    write_static(out)
+    pages = {"index.html": overview.build(conn, run, previous_totals(published) if published else {}),
+             "regions.html": regions.build(conn, run), "policies.html": policies.build(conn, run),
+             "forecast.html": forecast_page.build(conn, run), "scenarios.html": scenarios_page.build(conn, run),
+             "quality.html": quality.build(conn, run)}
+    paths = []
+    for name, text in pages.items():
+        path = out / name
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths

@@ -1,0 +1,83 @@
+"""What every dashboard page shares: the navigation, the run stamp, the level colours, money in 万元/亿元.
+
+Pages load one shared static/plotly.min.js (from the pinned plotly package) instead of a CDN or an inlined
+copy, and end with the SQL that gives the same figures in the warehouse.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+from pathlib import Path
+
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from ..settings import STATIC_DIR
+
+LEVEL_ZH = {"central": "中央", "region": "自治区", "city": "盟市", "banner": "旗区"}
+LEVEL_COLOUR = {"central": "#6b4c9a", "region": "#c0392b", "city": "#2471a3", "banner": "#229954"}  # every page
+PAGES = {"index.html": "总览", "regions.html": "分地区", "policies.html": "分政策", "forecast.html": "预测",
+         "scenarios.html": "情景分析", "quality.html": "数据质量"}
+KIND_ZH = {"spending": "财政支出（补贴、奖励）", "programme": "专项资金安排",
+           "revenue_forgone": "减收（税费减免、让渡）", "equity": "股权投入（基金）",
+           "revenue_inflow": "增收（生态补偿、资源税等）", "non_budget": "预算外（市场化补偿、电网费用）"}
+SPENDING = "kind IN ('spending', 'programme')"  # budget spending: what the charts add up
+
+
+def write_static(out: Path) -> None:
+    static = out / "static"
+    static.mkdir(parents=True, exist_ok=True)
+    js = static / "plotly.min.js"
+    if not js.exists() or js.stat().st_size < 1000:
+        js.write_text(get_plotlyjs(), encoding="utf-8")
+    for f in STATIC_DIR.glob("*.css"):
+        shutil.copy2(f, static / f.name)
+
+
+def wan(yuan) -> str:
+    """元 → 万元 with thousands separators, as the bureau's budget tables show money."""
+    return f"{float(yuan or 0) / 10000:,.2f}"
+
+
+def yi(yuan) -> str:
+    return f"{float(yuan or 0) / 1e8:,.2f}"
+
+
+def money_td(yuan, test_id: str | None = None) -> str:
+    """A table cell in 万元 that carries the exact amount in 元 (data-yuan) for hover-free checking."""
+    tid = f' data-testid="{html.escape(test_id)}"' if test_id else ""
+    return f'<td data-yuan="{yuan or 0}"{tid}>{wan(yuan)}</td>'
+
+
+def level_name(level: str) -> str:
+    return "合计" if level == "all" else LEVEL_ZH.get(level, level)
+
+
+def chart(fig: go.Figure, div_id: str, title: str, height: int = 480) -> str:
+    fig.update_layout(title=title, template="plotly_white", height=height, font={"size": 15},
+                      separators=".,", hoverlabel={"font_size": 15})
+    return f'<div class="card">{fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id)}</div>'
+
+
+def table(head: list[str], rows: list[str], table_id: str) -> str:
+    heads = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    return f"<table id='{table_id}'><tr>{heads}</tr>{''.join(rows)}</table>"
+
+
+def page(name: str, body: str, run: dict, sql: str) -> str:
+    title = f"{PAGES[name]} · 政策成本测算"
+    nav = "".join(f'<a href="{f}"{" class=current" if f == name else ""}>{html.escape(t)}</a>'
+                  for f, t in PAGES.items())
+    stamp = (f"运行编号 <span id='run-id'>{html.escape(run['run_id'])}</span> · 生成时间 "
+             f"{html.escape(run['generated_at'])} · 政策目录版本 <span id='catalogue-version'>"
+             f"{html.escape(run['catalogue_version'])}</span> · 数据截至 {html.escape(run['as_of'])}")
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="static/style.css"><script src="static/plotly.min.js"></script></head>
+<body><header><h1>{html.escape(PAGES[name])}</h1><nav>{nav}</nav><div class="stamp">{stamp}</div></header>
+<main>{body}</main>
+<footer>金额单位：万元（悬停显示元）。数据为合成示例数据（非真实登记数据）。同样的数字可在数据仓库中查询
+（只读打开 data/warehouse/warehouse.duckdb，或 snapshots/ 中本次运行的快照），例如：
+<pre><code>{html.escape(sql)}</code></pre></footer></body></html>"""

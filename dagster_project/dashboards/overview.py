@@ -1,0 +1,72 @@
+"""总览: this year's and the next years' budget spending by level, committed vs forecast, headline figures with
+the change since the previous published run."""
+
+from __future__ import annotations
+
+import duckdb
+import plotly.graph_objects as go
+import polars as pl
+
+from .layout import LEVEL_COLOUR, LEVEL_ZH, SPENDING, chart, money_td, page, table, wan
+
+SQL = """-- budget spending by payment year and level: the forecast years (committed + forecast median)
+SELECT payment_year, paying_level, committed_yuan, forecast_p50_yuan, total_p50_yuan, total_p10_yuan,
+       total_p90_yuan FROM forecast.by_year_level ORDER BY ALL;
+-- the years before, from the ledger
+SELECT payment_year, paying_level, sum(amount_yuan) FROM ledger.liabilities
+WHERE kind IN ('spending', 'programme') AND payment_year < 2026 GROUP BY ALL ORDER BY ALL;"""
+
+
+def build(conn: duckdb.DuckDBPyConnection, run: dict, previous: dict[int, float]) -> str:
+    fc = conn.execute("SELECT * FROM forecast.by_year_level ORDER BY ALL").pl()
+    first = int(fc["payment_year"].min())
+    past = conn.execute(f"""SELECT payment_year, paying_level, sum(amount_yuan) AS amount_yuan FROM ledger.liabilities
+                            WHERE {SPENDING} AND payment_year < ? GROUP BY ALL ORDER BY ALL""", [first]).pl()
+    totals = fc.group_by("payment_year").agg(pl.col("total_p50_yuan", "total_p10_yuan", "total_p90_yuan").sum()
+                                             ).sort("payment_year")
+    cards = "".join(_card(r, previous.get(r["payment_year"])) for r in totals.iter_rows(named=True))
+    title = "财政支出按支付年度和承担层级（万元）：以前年度为台账，预测年度分已承诺与新增"
+    body = f"""<div class="headlines">{cards}</div>
+{chart(_figure(past, fc), "overview-by-year-level", title)}
+<div class="card"><h2>预测年度明细（万元）</h2>{_table(fc)}
+<p>已承诺：已登记奖补的后续分期、多年期补贴和文件按年度安排的专项资金；新增：按驱动因素预测的新增兑现（中位数）。
+区间与方法见“预测”页。减收、股权投入等非支出性质不计入本页。</p></div>"""
+    return page("index.html", body, run, SQL)
+
+
+def _card(r: dict, before: float | None) -> str:
+    year, total = r["payment_year"], float(r["total_p50_yuan"])
+    change = "上次运行无此年度数据" if before is None else f"较上次运行 {(total - before) / 10000:+,.2f} 万元"
+    interval = f"{wan(r['total_p10_yuan'])}–{wan(r['total_p90_yuan'])}"
+    return (f'<div class="headline" data-testid="headline-{year}">'
+            f'<div class="label">{year}年预计财政支出（中位数）</div>'
+            f'<div class="value" data-yuan="{r["total_p50_yuan"]}">{wan(total)} 万元</div>'
+            f'<div class="change">80% 区间 {interval} 万元 · {change}</div></div>')
+
+
+def _figure(past: pl.DataFrame, fc: pl.DataFrame) -> go.Figure:
+    fig = go.Figure()
+    for level, name in LEVEL_ZH.items():
+        p = past.filter(pl.col("paying_level") == level)
+        f = fc.filter(pl.col("paying_level") == level)
+        for x, y, label, opacity in ((p["payment_year"], p["amount_yuan"], "台账", 1.0),
+                                     (f["payment_year"], f["committed_yuan"], "已承诺", 1.0),
+                                     (f["payment_year"], f["forecast_p50_yuan"], "新增（预测）", 0.45)):
+            if len(x) == 0:
+                continue
+            yuan = [float(v or 0) for v in y]
+            fig.add_bar(x=x.to_list(), y=[v / 10000 for v in yuan], name=f"{name}·{label}", opacity=opacity,
+                        marker_color=LEVEL_COLOUR[level], customdata=[f"{v:,.2f}" for v in yuan],
+                        hovertemplate=f"%{{x}}年 {name}{label}：%{{y:,.2f}} 万元（%{{customdata}} 元）<extra></extra>")
+    fig.update_layout(barmode="stack", xaxis={"dtick": 1, "title": "支付年度"},
+                      yaxis={"tickformat": ",.0f", "title": "金额（万元）"}, legend_title="承担层级·口径")
+    return fig
+
+
+def _table(fc: pl.DataFrame) -> str:
+    rows = []
+    for r in fc.iter_rows(named=True):
+        year, level = r["payment_year"], r["paying_level"]
+        rows.append(f"<tr><td>{year}年</td><td>{LEVEL_ZH[level]}</td>{money_td(r['committed_yuan'])}"
+                    f"{money_td(r['forecast_p50_yuan'])}{money_td(r['total_p50_yuan'], f'total-{year}-{level}')}</tr>")
+    return table(["支付年度", "承担层级", "已承诺", "新增（中位数）", "合计"], rows, "overview-table")
