@@ -53,7 +53,7 @@ ENTERPRISES = Registry(
         Column("industry_code", "code", ("行业代码", "国民经济行业代码"), doc="GB/T 4754-2017 division (2 digits)"),
         Column("registered_on", "date", ("成立日期", "注册日期")),
         Column("ownership", "category", ("所有制", "企业性质"), choices=("private", "state", "foreign", "collective"),
-               doc="private 民营 / state 国有 / foreign 外资 / collective 集体"),
+               doc="private 民营 or 私营 / state 国有 / foreign 外资 / collective 集体"),
     ),
 )
 
@@ -168,7 +168,7 @@ LOAD_ORDER: tuple[str, ...] = ("enterprises", "enterprise_metrics", "projects", 
 
 # Chinese spellings of categorical values that exports use, mapped to canonical codes.
 VALUE_ALIASES: dict[str, dict[str, str]] = {
-    "ownership": {"民营": "private", "国有": "state", "外资": "foreign", "集体": "collective"},
+    "ownership": {"民营": "private", "私营": "private", "国有": "state", "外资": "foreign", "集体": "collective"},
     "field": {"科技创新": "science", "教育卫生": "education_health", "企业经营管理": "management", "其他": "other"},
     "employment": {"全职": "full_time", "柔性": "flexible"},
     "degree": {"博士": "doctorate", "硕士": "master", "本科": "bachelor", "其他": "other"},

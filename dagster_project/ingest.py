@@ -160,8 +160,17 @@ def read_text(lf: LandingFile, scratch: Path) -> pl.DataFrame:
     except FileRefused:
         raise
     except Exception as exc:  # the reader's own message, attached to the file that caused it
-        raise FileRefused(f"{lf.path.name}: cannot be read as a table ({type(exc).__name__}: {exc})") from exc
+        raise FileRefused(f"{lf.path.name}: cannot be read as a table ({_reader_message(exc)}); check that the "
+                          "export is complete (not truncated) and re-export it") from exc
     return _canonical(raw, lf, registry)
+
+
+def _reader_message(exc: Exception) -> str:
+    """The reader's complaint in a line: polars adds tuning tips that are no help to whoever made the export."""
+    text = str(exc)
+    original = text.split("Original error:", 1)[-1] if "Original error:" in text else text
+    lines = [ln.strip(" `") for ln in original.splitlines() if ln.strip(" `")]
+    return f"{type(exc).__name__}: {' '.join(lines)[:300]}"
 
 
 def _canonical(raw: pl.DataFrame, lf: LandingFile, registry: Registry) -> pl.DataFrame:

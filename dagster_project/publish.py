@@ -20,8 +20,9 @@ def publish(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) ->
     target = settings.published_db
     target.parent.mkdir(parents=True, exist_ok=True)
     settings.snapshots_dir.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):  # left by a run killed while publishing
+        stale.unlink()
     tmp = target.with_name(f".{target.name}.{run_id}.tmp")
-    tmp.unlink(missing_ok=True)
     conn.execute(f"ATTACH '{tmp}' AS pub")
     try:
         tables = conn.execute(
@@ -33,6 +34,7 @@ def publish(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) ->
         for schema, table in tables:
             conn.execute(f"CREATE TABLE pub.{schema}.{table} AS SELECT * FROM {schema}.{table}")
         conn.execute(sql_text("table_comments"))
+        conn.execute(sql_text("column_comments"))
         conn.execute("CHECKPOINT pub")
     finally:
         conn.execute("DETACH pub")

@@ -27,6 +27,13 @@ def test_nightly_job_materializes_everything_and_publishes(run_env):
         undescribed = conn.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables() "
                                    "WHERE comment IS NULL OR comment = ''").fetchall()
         assert undescribed == []  # every published table says what it holds
+        bare = conn.execute("SELECT schema_name || '.' || table_name || '.' || column_name FROM duckdb_columns() "
+                            "WHERE database_name = current_database() AND (comment IS NULL OR comment = '')").fetchall()
+        assert bare == []  # … and every column (sql/column_comments.sql)
+        doc = (Path(__file__).parent.parent / "docs" / "warehouse.md").read_text(encoding="utf-8")
+        columns = {c for (c,) in conn.execute("SELECT DISTINCT column_name FROM duckdb_columns() "
+                                              "WHERE database_name = current_database()").fetchall()}
+        assert {c for c in columns if f"`{c}`" not in doc} == set()  # and docs/warehouse.md names every column
         (rows_in, accepted, quarantined), = conn.execute(
             "SELECT sum(rows_in), sum(rows_accepted), sum(rows_quarantined) FROM audit.input_files").fetchall()
         assert rows_in == accepted + quarantined and quarantined > 0

@@ -9,7 +9,7 @@ import textwrap
 
 import duckdb
 
-from dagster_project.settings import get_settings
+from dagster_project.settings import REPO_ROOT, get_settings
 from tests.conftest import run_nightly
 
 READER = textwrap.dedent("""
@@ -46,3 +46,30 @@ def test_a_reader_in_another_process_neither_blocks_nor_is_broken_by_publication
     assert second.run_id in runs  # a new reader sees the new run
     snapshots = sorted(get_settings().snapshots_dir.glob("warehouse-*.duckdb"))
     assert len(snapshots) == 2  # both runs kept for "as of" queries
+    # The same inputs and catalogue reproduce the same ledger and forecast exactly (only the run id differs).
+    first_snap = next(s for s in snapshots if first.run_id in s.name)
+    with duckdb.connect() as conn:
+        conn.execute(f"ATTACH '{first_snap}' AS a (READ_ONLY)")
+        conn.execute(f"ATTACH '{published}' AS b (READ_ONLY)")
+        for table in ("ledger.liabilities", "ledger.awards", "forecast.liabilities", "scenarios.by_year_level"):
+            cols = [c for (c,) in conn.execute(f"SELECT column_name FROM (DESCRIBE a.{table})").fetchall()
+                    if c != "run_id"]
+            select = ", ".join(f'"{c}"' for c in cols)
+            diff = conn.execute(f"SELECT count(*) FROM ((SELECT {select} FROM a.{table} EXCEPT ALL "
+                                f"SELECT {select} FROM b.{table}) UNION ALL (SELECT {select} FROM b.{table} "
+                                f"EXCEPT ALL SELECT {select} FROM a.{table}))").fetchone()[0]
+            rows = conn.execute(f"SELECT count(*) FROM b.{table}").fetchone()[0]
+            assert diff == 0 and rows > 0, f"{table} differs between two runs on the same inputs"
+    # The example audit queries of sql/audit/ run on the published warehouse and say what they should.
+    audit = {p.stem: p.read_text(encoding="utf-8") for p in (REPO_ROOT / "sql" / "audit").glob("*.sql")}
+    with duckdb.connect(published, read_only=True) as conn:
+        bad = [r for r in conn.execute(audit["totals_reconcile"]).fetchall() if r[-1] != 0]
+        assert bad == []
+        uscc = conn.execute("SELECT beneficiary_id FROM ledger.liabilities WHERE beneficiary_kind = 'enterprise' "
+                            "ORDER BY amount_yuan DESC LIMIT 1").fetchone()[0]
+        conn.execute(f"SET VARIABLE uscc = '{uscc}'")
+        payments = conn.execute(audit["payments_to_one_enterprise"]).fetchall()
+        assert payments and all(row[11] for row in payments)  # each with the clause's quoted text
+        conn.execute(f"ATTACH '{first_snap}' AS prev (READ_ONLY)")
+        assert conn.execute(audit["changes_since_previous_run"]).fetchall() == []  # same inputs: nothing changed
+        assert conn.execute(audit["quarantine_of_a_run"]).fetchall()

@@ -1,0 +1,44 @@
+"""A nightly run killed in the middle (SIGKILL, no chance to clean up) leaves the last published warehouse
+intact, and the next run completes and publishes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+from dagster_project.settings import REPO_ROOT as REPO
+
+
+def start_run(env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "dagster_project", "run"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def test_a_run_killed_half_way_leaves_the_published_warehouse_and_the_next_run_completes(tmp_path, fit_cache):
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # an ephemeral Dagster instance
+    env |= {"NMG_DATA_DIR": str(tmp_path / "data"), "NMG_DASHBOARDS_DIR": str(tmp_path / "dashboards"),
+            "NMG_ENTERPRISES": "2000", "NMG_AS_OF": "2026-11-27", "NMG_CACHE_DIR": str(fit_cache),
+            "NMG_FORECAST_WORKERS": "1"}
+    published = tmp_path / "data" / "warehouse" / "warehouse.duckdb"
+    first = start_run(env)
+    assert first.wait(timeout=600) == 0, first.stdout.read()
+    before = published.read_bytes()
+
+    run = start_run(env)
+    seen = []
+    for line in run.stdout:  # wait until the run is writing the ledger, then kill it outright
+        seen.append(line)
+        if "liability_ledger" in line or "forecast drivers" in line:
+            os.killpg(run.pid, signal.SIGKILL)
+            break
+    run.wait(timeout=60)
+    assert run.returncode == -signal.SIGKILL, "".join(seen[-20:])
+    assert published.read_bytes() == before  # auditors still read the last good warehouse, whole
+    assert not list(published.parent.glob(".*.tmp"))  # no half-written snapshot took its place
+
+    after = start_run(env)
+    output = after.stdout.read()
+    assert after.wait(timeout=600) == 0, output
+    assert "finished in" in output and published.read_bytes() != before
