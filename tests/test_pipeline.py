@@ -48,6 +48,7 @@ def test_nightly_job_materializes_everything_and_publishes(run_env):
         assert mart == ledger and ledger > 0
         assert conn.execute("SELECT count(*) FROM audit.runs WHERE status = 'succeeded'").fetchone()[0] == 1
         check_forecast(conn)
+    check_no_clear_personal_data(published, get_settings().build_db)
     page = Path(get_settings().dashboards_dir / "index.html").read_text(encoding="utf-8")
     assert 'src="static/plotly.min.js"' in page and "支付年度" in page and "自治区" in page
     assert "cdn.plot.ly" not in page and 'src="http' not in page  # works offline: nothing from the network
@@ -97,3 +98,21 @@ def check_forecast(conn: duckdb.DuckDBPyConnection) -> None:
     # the two example scenarios are run, compared with the baseline, and both cost less than it
     deltas = dict(conn.execute("SELECT scenario, sum(delta_yuan) FROM scenarios.by_year_level GROUP BY 1").fetchall())
     assert set(deltas) == {"milk_increase_150", "tighter_talent_and_rd"} and all(d < 0 for d in deltas.values())
+
+
+def check_no_clear_personal_data(published: Path, build: Path) -> None:
+    """No talent's name or ID number, as the exports hold them (staging), appears in any published column."""
+    with duckdb.connect() as conn:
+        conn.execute(f"ATTACH '{build}' AS build (READ_ONLY)")
+        conn.execute(f"ATTACH '{published}' AS pub (READ_ONLY)")
+        conn.execute("""CREATE TEMP TABLE clear AS SELECT id_number AS v FROM build.staging.talents
+                        WHERE length(id_number) = 18 UNION SELECT name FROM build.staging.talents""")
+        assert conn.execute("SELECT count(*) FROM clear").fetchone()[0] > 1000
+        columns = conn.execute("SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+                               "WHERE database_name = 'pub' AND data_type = 'VARCHAR'").fetchall()
+        for schema, table, column in columns:
+            hits = conn.execute(f'SELECT count(*) FROM pub.{schema}.{table} WHERE "{column}" IN (SELECT v FROM clear)')
+            assert hits.fetchone()[0] == 0, f"clear personal data in {schema}.{table}.{column}"
+        inside = conn.execute("""SELECT count(*) FROM pub.audit.quarantine AS q, build.staging.talents AS t
+                                 WHERE length(t.id_number) = 18 AND contains(q.raw_record, t.id_number)""")
+        assert inside.fetchone()[0] == 0  # nor inside a quarantined record
