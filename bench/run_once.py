@@ -1,0 +1,44 @@
+"""One nightly run in this process for bench/bench.py: prints a JSON line with each Dagster step's duration,
+the whole run's wall time, the registry rows read and this process's peak resident memory."""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+
+import dagster as dg
+import duckdb
+
+from dagster_project.definitions import build_defs
+from dagster_project.settings import get_settings
+
+
+def main() -> None:
+    settings = get_settings()
+    started = time.perf_counter()
+    instance = dg.DagsterInstance.ephemeral()
+    result = build_defs(settings).resolve_job_def("nightly").execute_in_process(instance=instance,
+                                                                                 raise_on_error=True)
+    wall = time.perf_counter() - started
+    starts, steps = {}, {}
+    for entry in instance.all_logs(result.run_id):  # the event log's entries carry the time of each event
+        event = entry.dagster_event
+        if event is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            starts[event.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in starts:
+            steps[event.step_key] = entry.timestamp - starts[event.step_key]
+    with duckdb.connect(str(settings.published_db), read_only=True) as conn:
+        rows_in, ledger = conn.execute("""SELECT (SELECT sum(rows_in) FROM audit.input_files WHERE run_id = ?),
+                                                 (SELECT count(*) FROM ledger.liabilities)""",
+                                       [result.run_id]).fetchone()
+    # Linux reports KiB; the model-fitting worker processes are children, counted on their own
+    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024**2
+    print(json.dumps({"enterprises": settings.enterprises, "rows_in": int(rows_in), "ledger_rows": ledger,
+                      "wall_s": wall, "peak_rss_gib": peak, "steps": steps}))
+
+
+if __name__ == "__main__":
+    main()
