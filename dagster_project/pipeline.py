@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from . import backtest, dashboards, forecast, publish, scenarios, stages, talent_classifier
+from . import backtest, dashboards, forecast, partitions, publish, scenarios, stages, talent_classifier
 from .catalogue import load as load_catalogue_files
 from .ledger import reconciliation_failures
 from .settings import REPO_ROOT, get_settings
@@ -256,6 +256,36 @@ def record_failed_run(context: dg.HookContext) -> None:
         stages.record_run(conn, context.run_id, reason, time.time(), version,
                           {"enterprises": settings.enterprises, "seed": settings.seed, "as_of": str(today())},
                           code_version())
+
+
+CITY_PARTITIONS = dg.StaticPartitionsDefinition(partitions.partition_keys())
+BY_CITY = "ledger_by_city"
+
+
+@dg.asset(group_name=BY_CITY, partitions_def=CITY_PARTITIONS, deps=[validated_registries, policy_catalogue],
+          description="The ledger of one city's beneficiaries (or of the programme budgets) in its own DuckDB file, "
+                      "reading the build database read-only: partitions run in parallel processes or pods.")
+def city_ledger(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    path = partitions.build_partition(get_settings(), load_catalogue_files(), context.partition_key,
+                                      context.run.run_id, today().year)
+    return dg.MaterializeResult(metadata={"file": str(path)})
+
+
+@dg.asset(group_name=BY_CITY, deps=[city_ledger], automation_condition=dg.AutomationCondition.eager(),
+          description="The city partitions combined (ledger_by_city.liabilities); a check compares it with the "
+                      "unpartitioned ledger line by line.")
+def combined_city_ledger(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with duckdb.get_connection() as conn:
+        rows = partitions.combine(conn, get_settings(), CITY_PARTITIONS.get_partition_keys())
+    context.log.info(f"combined {rows:,} ledger lines from {len(CITY_PARTITIONS.get_partition_keys())} partitions")
+    return dg.MaterializeResult(metadata={"ledger_rows": rows})
+
+
+@dg.asset_check(asset=combined_city_ledger, description="The combined partitions equal the unpartitioned ledger.")
+def partitions_match_the_ledger(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as conn:
+        diff = partitions.differences(conn)
+    return dg.AssetCheckResult(passed=diff == 0, metadata={"differing_lines": diff})
 
 
 ASSETS = [reference_data, policy_catalogue, landing_files, staged_registries, validated_registries,

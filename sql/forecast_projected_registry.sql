@@ -36,7 +36,8 @@ event AS (
     QUALIFY row_number() OVER (PARTITION BY e.metric, t.year
                                ORDER BY e.source_year DESC, md5(e.uscc || t.year)) <= round(t.target)
 )
-SELECT * FROM flow UNION ALL BY NAME SELECT * FROM event;
+SELECT * FROM flow UNION ALL BY NAME SELECT * FROM event
+ORDER BY metric, year, uscc;  -- as registry.enterprise_metrics: rules' scans skip other metrics
 
 CREATE OR REPLACE VIEW projection.enterprise_metrics AS
 SELECT uscc, year, metric, value, unit FROM ${main}.${registry}.enterprise_metrics WHERE year <= ${template_year}
