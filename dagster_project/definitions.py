@@ -41,7 +41,7 @@ nightly_schedule = dg.ScheduleDefinition(
 # The scale-out path: one run per city partition (a backfill), run in parallel by the run launcher (here
 # processes; on a cluster the K8sRunLauncher, docs/operations.md), then the combination.
 city_ledger_job = dg.define_asset_job(
-    "ledger_by_city", selection=dg.AssetSelection.assets(city_ledger), partitions_def=city_ledger.partitions_def,
+    "ledger_by_city", selection=dg.AssetSelection.assets(city_ledger),
     description="The ledger of one city partition (backfill all partitions to run the cities in parallel).")
 combine_job = dg.define_asset_job(
     "combine_city_ledgers", selection=dg.AssetSelection.assets(combined_city_ledger), tags=WRITER_TAG,
