@@ -52,17 +52,20 @@ WITH pool AS (
     FROM ${main}.${registry}.talents AS t
     WHERE year(t.arrival_date) BETWEEN ${template_year} - ${pool_years} + 1 AND ${template_year}
 ),
-draws AS (
-    SELECT t.driver_key AS category, CAST(t.year AS INTEGER) AS year, CAST(d.n AS INTEGER) AS n
-    FROM projection.targets AS t CROSS JOIN LATERAL range(1, CAST(round(t.target) AS BIGINT) + 1) AS d(n)
+sizes AS (SELECT category, count(*) AS pool_size FROM pool GROUP BY ALL),
+draws AS (  -- the n-th case of a year is pool case ((n - 1) mod size) + 1, in its ((n - 1) div size)-th cycle
+    SELECT t.driver_key AS category, CAST(t.year AS INTEGER) AS year, (d.n - 1) // s.pool_size AS cycle,
+           (d.n - 1) % s.pool_size + 1 AS pool_rank
+    FROM projection.targets AS t JOIN sizes AS s ON s.category = t.driver_key
+    CROSS JOIN LATERAL range(1, CAST(round(t.target) AS BIGINT) + 1) AS d(n)
     WHERE t.driver_kind = 'talent'
 )
 SELECT p.* EXCLUDE (source_year, pool_rank, pool_size) REPLACE (
-           p.talent_id || '~' || d.year || '.' || ((d.n - 1) // p.pool_size) AS talent_id,
-           p.person_key || '~' || d.year || '.' || ((d.n - 1) // p.pool_size) AS person_key,
+           p.talent_id || '~' || d.year || '.' || d.cycle AS talent_id,
+           p.person_key || '~' || d.year || '.' || d.cycle AS person_key,
            p.arrival_date + to_years(d.year - p.source_year) AS arrival_date,
            p.departure_date + to_years(d.year - p.source_year) AS departure_date)
-FROM draws AS d JOIN pool AS p ON p.category = d.category AND p.pool_rank = (d.n - 1) % p.pool_size + 1;
+FROM draws AS d JOIN pool AS p USING (category, pool_rank);  -- an equi-join: linear in the draws
 
 CREATE OR REPLACE TABLE projection.projects AS
 WITH pool AS (
@@ -75,13 +78,16 @@ WITH pool AS (
     WHERE year(COALESCE(p.completion_date, p.start_date))
           BETWEEN ${template_year} - ${pool_years} + 1 AND ${template_year}
 ),
+sizes AS (SELECT project_type, count(*) AS pool_size FROM pool GROUP BY ALL),
 draws AS (
-    SELECT t.driver_key AS project_type, CAST(t.year AS INTEGER) AS year, CAST(d.n AS INTEGER) AS n
-    FROM projection.targets AS t CROSS JOIN LATERAL range(1, CAST(round(t.target) AS BIGINT) + 1) AS d(n)
+    SELECT t.driver_key AS project_type, CAST(t.year AS INTEGER) AS year, (d.n - 1) // s.pool_size AS cycle,
+           (d.n - 1) % s.pool_size + 1 AS pool_rank
+    FROM projection.targets AS t JOIN sizes AS s ON s.project_type = t.driver_key
+    CROSS JOIN LATERAL range(1, CAST(round(t.target) AS BIGINT) + 1) AS d(n)
     WHERE t.driver_kind = 'project'
 )
 SELECT p.* EXCLUDE (source_year, pool_rank, pool_size) REPLACE (
-           p.project_id || '~' || d.year || '.' || ((d.n - 1) // p.pool_size) AS project_id,
+           p.project_id || '~' || d.year || '.' || d.cycle AS project_id,
            p.start_date + to_years(d.year - p.source_year) AS start_date,
            p.completion_date + to_years(d.year - p.source_year) AS completion_date)
-FROM draws AS d JOIN pool AS p ON p.project_type = d.project_type AND p.pool_rank = (d.n - 1) % p.pool_size + 1;
+FROM draws AS d JOIN pool AS p USING (project_type, pool_rank);
