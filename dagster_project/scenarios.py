@@ -131,8 +131,14 @@ def affected(cat: Catalogue, changed: Catalogue, sc: Scenario) -> set[str]:
     return set(sc.changes) | {r.id for c in (cat, changed) for r in c.rules if r.stacking_group in groups}
 
 
+def median_drivers(conn: duckdb.DuckDBPyConnection, win: Window) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The median driver path and the template year's driver values, read once for all scenarios."""
+    return (query(conn, "SELECT * FROM forecast.driver_forecasts WHERE quantile = 0.5"),
+            query(conn, f"SELECT * FROM forecast.driver_history WHERE year = {win.last_complete}"))
+
+
 def run_scenario(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastConfig, win: Window, sc: Scenario,
-                 run_id: str) -> pl.DataFrame:
+                 run_id: str, median: tuple[pl.DataFrame, pl.DataFrame]) -> pl.DataFrame:
     """Per payment year, level, paying region and rule: baseline and scenario new take-up (median path)."""
     changed, ends = apply(cat, sc)
     ids = affected(cat, changed, sc)
@@ -142,8 +148,7 @@ def run_scenario(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastC
     years = ", ".join(map(str, win.years))
     scen = pl.DataFrame()
     if sub_cat.rules:
-        fits = query(conn, "SELECT * FROM forecast.driver_forecasts WHERE quantile = 0.5")
-        templates = query(conn, f"SELECT * FROM forecast.driver_history WHERE year = {win.last_complete}")
+        fits, templates = median
         with projection.scratch(conn) as main:
             projection.write_targets(conn, fits, templates)
             projection.project_registry(conn, main, "registry", win.last_complete, cfg.pool_years)
@@ -171,9 +176,10 @@ def run_all(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastConfig
     and scenarios.by_year_level."""
     paths = sorted(SCENARIO_DIR.glob("*.yaml")) if paths is None else paths
     defs, deltas = [], []
+    median = median_drivers(conn, win)
     for path in paths:
         sc = load(path, cat)
-        rows = run_scenario(conn, cat, cfg, win, sc, run_id)
+        rows = run_scenario(conn, cat, cfg, win, sc, run_id, median)
         deltas.append(rows)
         defs.append({"scenario": sc.name, "title": sc.title, "description": sc.description, "file": path.name,
                      "sha256": sc.sha256, "changes": json.dumps(sc.changes, ensure_ascii=False, default=str),

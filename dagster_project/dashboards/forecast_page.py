@@ -11,17 +11,17 @@ import polars as pl
 
 from .layout import LEVEL_COLOUR, LEVEL_ZH, chart, level_name, money_td, page, table, wan
 
-SQL = """SELECT payment_year, sum(committed_yuan) AS committed_yuan, sum(forecast_p50_yuan) AS forecast_yuan,
+FAN_SQL = """SELECT payment_year, sum(committed_yuan) AS committed_yuan, sum(forecast_p50_yuan) AS forecast_yuan,
        sum(total_p025_yuan) AS p025, sum(total_p10_yuan) AS p10, sum(total_p50_yuan) AS p50,
        sum(total_p90_yuan) AS p90, sum(total_p975_yuan) AS p975
-FROM forecast.by_year_level GROUP BY ALL ORDER BY ALL;
-SELECT * FROM forecast.backtest_summary;"""
+FROM forecast.by_year_level GROUP BY ALL ORDER BY ALL"""
+SQL = FAN_SQL + ";\nSELECT * FROM forecast.backtest_summary;"
 METHOD_ZH = {"driver_forecast": "驱动因素预测（本系统）", "naive_last_value": "朴素法：沿用上年值",
              "naive_drift": "朴素法：线性外推"}
 
 
 def build(conn: duckdb.DuckDBPyConnection, run: dict) -> str:
-    data = conn.execute(SQL.split(";")[0]).pl()
+    data = conn.execute(FAN_SQL).pl()
     levels = conn.execute("SELECT * FROM forecast.by_year_level ORDER BY ALL").pl()
     body = f"""{chart(_fan(data), "forecast-fan", "财政支出预测（已承诺＋新增兑现，万元）：中位数与 80%、95% 区间")}
 {chart(_by_level(levels), "forecast-by-level", "按承担层级：已承诺与新增预测（万元，中位数）")}

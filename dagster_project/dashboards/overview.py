@@ -14,7 +14,7 @@ SELECT payment_year, paying_level, committed_yuan, forecast_p50_yuan, total_p50_
        total_p90_yuan FROM forecast.by_year_level ORDER BY ALL;
 -- the years before, from the ledger
 SELECT payment_year, paying_level, sum(amount_yuan) FROM ledger.liabilities
-WHERE kind IN ('spending', 'programme') AND payment_year < 2026 GROUP BY ALL ORDER BY ALL;"""
+WHERE kind IN ('spending', 'programme') AND payment_year < {first} GROUP BY ALL ORDER BY ALL;"""
 
 
 def build(conn: duckdb.DuckDBPyConnection, run: dict, previous: dict[int, float]) -> str:
@@ -31,7 +31,7 @@ def build(conn: duckdb.DuckDBPyConnection, run: dict, previous: dict[int, float]
 <div class="card"><h2>预测年度明细（万元）</h2>{_table(fc)}
 <p>已承诺：已登记奖补的后续分期、多年期补贴和文件按年度安排的专项资金；新增：按驱动因素预测的新增兑现（中位数）。
 区间与方法见“预测”页。减收、股权投入等非支出性质不计入本页。</p></div>"""
-    return page("index.html", body, run, SQL)
+    return page("index.html", body, run, SQL.format(first=first))
 
 
 def _card(r: dict, before: float | None) -> str:
