@@ -22,7 +22,7 @@ WRITER_TAG = {"nmg/warehouse-writer": "build"}  # dagster_home/dagster.yaml limi
 def duckdb_resource(settings: Settings) -> DuckDBResource:
     """The build database of this run; auditors never open it (they read the published snapshot)."""
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
-    return DuckDBResource(database=str(settings.build_db))
+    return DuckDBResource(database=str(settings.build_db), connection_config=settings.duckdb_config)
 
 
 nightly_job = dg.define_asset_job(

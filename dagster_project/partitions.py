@@ -46,7 +46,8 @@ def build_partition(settings: Settings, cat: Catalogue, key: str, run_id: str, a
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
-    with duckdb.connect(str(tmp)) as conn:
+    config = {**settings.duckdb_config, "temp_directory": str(target.parent / f"tmp-{key}")}  # one per process
+    with duckdb.connect(str(tmp), config=config) as conn:
         ensure_schemas(conn)
         conn.execute(f"ATTACH '{settings.build_db}' AS build (READ_ONLY)")
         for table in REFERENCE_TABLES:

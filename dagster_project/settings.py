@@ -37,6 +37,12 @@ class Settings:
     )
     # Use files already in the landing folder instead of generating synthetic ones.
     use_landing_as_is: bool = field(default_factory=lambda: os.environ.get("NMG_USE_LANDING", "0") == "1")
+    # DuckDB's memory ceiling for the build (it spills to build/tmp beyond it); the default of 80% of RAM
+    # would let the ledger and forecast SQL take the whole server at a few million enterprises.
+    duckdb_memory: str = field(default_factory=lambda: os.environ.get("NMG_DUCKDB_MEMORY", "4GB"))
+    # Registries are validated in parts of about this many rows (split by key, so duplicates meet in one part).
+    validate_chunk_rows: int = field(default_factory=lambda: int(os.environ.get("NMG_VALIDATE_CHUNK_ROWS",
+                                                                                 "2000000")))
     keep_snapshots: int = field(default_factory=lambda: int(os.environ.get("NMG_KEEP_SNAPSHOTS", "7")))
     pseudonym_salt: str = field(default_factory=lambda: os.environ.get("NMG_PSEUDONYM_SALT", "nmg-fiscal-dev"))
 
@@ -63,6 +69,11 @@ class Settings:
     def build_db(self) -> Path:
         """The working DuckDB file a run writes; never opened by auditors."""
         return self.data_dir / "build" / "warehouse_build.duckdb"
+
+    @property
+    def duckdb_config(self) -> dict[str, str]:
+        """Connection settings of every writing DuckDB connection of a run."""
+        return {"memory_limit": self.duckdb_memory, "temp_directory": str(self.build_db.parent / "tmp")}
 
     @property
     def published_db(self) -> Path:

@@ -13,7 +13,7 @@ import polars as pl
 
 from . import catalogue as catalogue_mod
 from . import ingest, reference, synthetic, validate
-from .contract import LOAD_ORDER, REGISTRIES
+from .contract import LOAD_ORDER, REGISTRIES, Registry
 from .ledger import build_ledger, write_catalogue
 from .settings import Settings
 from .warehouse import append_table, ensure_schemas, query, write_table
@@ -95,19 +95,20 @@ def validate_registries(conn: duckdb.DuckDBPyConnection, settings: Settings, run
     parent_keys = None
     for name in LOAD_ORDER:
         spec = REGISTRIES[name]
-        text = query(conn, f"SELECT * FROM staging.{name} ORDER BY _file, _row")
         ctx = validate.Context.build(today, parent_keys if spec.parent else None)
-        accepted, quarantine = validate.validate(text, spec, ctx)
-        typed = validate.typed(accepted, spec, settings.pseudonym_salt)
+        chunks = _chunks(conn, name, spec, settings.validate_chunk_rows)
+        conn.execute(f"DROP TABLE IF EXISTS registry.{name}")
+        quarantine, rows_in, accepted = _validate_chunks(conn, name, spec, ctx, chunks, settings, log)
         # every rule reads a few metrics: stored by metric, each rule's scan skips the other metrics' blocks
-        write_table(conn, f"registry.{name}", typed, "metric, year, uscc" if name == "enterprise_metrics" else "")
+        order = "metric, year, uscc" if name == "enterprise_metrics" else "_file, _row"
+        conn.execute(f"CREATE OR REPLACE TABLE registry.{name} AS FROM staging.{name}_typed ORDER BY {order}")
+        conn.execute(f"DROP TABLE staging.{name}_typed")
         if name == "enterprises":
-            parent_keys = typed["uscc"]
+            parent_keys = query(conn, "SELECT uscc FROM registry.enterprises")["uscc"]
         quarantines.append(quarantine.with_columns(pl.lit(run_id).alias("run_id"), pl.lit(name).alias("registry")))
-        per_file = _per_file_counts(text, quarantine, name)
-        accounting.append(per_file)
-        log(f"validated {name}: {text.height:,} in, {accepted.height:,} accepted, "
-            f"{text.height - accepted.height:,} quarantined")
+        accounting.append(_per_file_counts(rows_in, quarantine, name))
+        log(f"validated {name}: {rows_in['rows_in'].sum():,} in, {accepted:,} accepted, "
+            f"{rows_in['rows_in'].sum() - accepted:,} quarantined")
     q = pl.concat(quarantines, how="vertical_relaxed").select(
         "run_id", "registry", pl.col("_file").alias("file"), pl.col("_row").alias("source_row"), "field", "reason",
         "value", "raw_record")
@@ -122,8 +123,42 @@ def validate_registries(conn: duckdb.DuckDBPyConnection, settings: Settings, run
     return acc
 
 
-def _per_file_counts(text: pl.DataFrame, quarantine: pl.DataFrame, registry: str) -> pl.DataFrame:
-    rows_in = text.group_by("_file").len("rows_in")
+def _chunks(conn: duckdb.DuckDBPyConnection, name: str, spec: Registry, chunk_rows: int) -> list[str]:
+    """WHERE clauses that split staging.<name> into parts of about `chunk_rows` rows by a hash of the key, so
+    that all rows of one key (duplicates included) are validated together and memory stays bounded."""
+    rows = conn.execute(f"SELECT count(*) FROM staging.{name}").fetchone()[0]
+    parts = max(1, -(-rows // chunk_rows))
+    if parts == 1:
+        return ["TRUE"]
+    key = ", ".join(f"COALESCE({c}, '')" for c in spec.key)
+    return [f"hash({key}) % {parts} = {i}" for i in range(parts)]
+
+
+def _validate_chunks(conn: duckdb.DuckDBPyConnection, name: str, spec: Registry, ctx: validate.Context,
+                     chunks: list[str], settings: Settings, log) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Validate each chunk, append its typed rows to staging.<name>_typed; (quarantine, rows in per file,
+    rows accepted)."""
+    quarantines, counts, accepted_rows = [], [], 0
+    for i, where in enumerate(chunks, start=1):
+        text = query(conn, f"SELECT * FROM staging.{name} WHERE {where} ORDER BY _file, _row")
+        accepted, quarantine = validate.validate(text, spec, ctx)
+        typed = validate.typed(accepted, spec, settings.pseudonym_salt)
+        if i == 1:
+            write_table(conn, f"staging.{name}_typed", typed)
+        else:
+            append_table(conn, f"staging.{name}_typed", typed)
+        quarantines.append(quarantine)
+        counts.append(text.group_by("_file").len("rows_in"))
+        accepted_rows += accepted.height
+        if len(chunks) > 1:
+            log(f"validated {name}: part {i} of {len(chunks)} ({text.height:,} rows)")
+        del text, accepted, typed
+    rows_in = pl.concat(counts).group_by("_file").agg(pl.col("rows_in").sum())
+    quarantine = pl.concat(quarantines, how="vertical_relaxed").sort("_file", "_row", maintain_order=True)
+    return quarantine, rows_in, accepted_rows
+
+
+def _per_file_counts(rows_in: pl.DataFrame, quarantine: pl.DataFrame, registry: str) -> pl.DataFrame:
     bad = quarantine.group_by("_file").agg(pl.col("_row").n_unique().alias("rows_quarantined"))
     out = rows_in.join(bad, on="_file", how="left").with_columns(pl.col("rows_quarantined").fill_null(0))
     return out.select(pl.lit(registry).alias("registry"), pl.col("_file").alias("file"), "rows_in",

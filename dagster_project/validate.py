@@ -163,8 +163,9 @@ def validate(frame: pl.DataFrame, registry: Registry, ctx: Context) -> tuple[pl.
         failures = _failures(err.failure_cases, registry, frame.height)
     bad = failures["_idx"].unique()
     accepted = frame.filter(~pl.col("_idx").is_in(bad.implode()))
-    quarantine = failures.join(frame.select("_idx", "_file", "_row"), on="_idx", how="left").join(
-        _raw_records(frame, registry), on="_idx", how="left")
+    rejected = frame.filter(pl.col("_idx").is_in(bad.implode()))  # raw records only for these: a few per cent
+    quarantine = failures.join(rejected.select("_idx", "_file", "_row"), on="_idx", how="left").join(
+        _raw_records(rejected, registry), on="_idx", how="left")
     assert accepted.height + bad.len() == frame.height, "rows in != accepted + quarantined"
     return accepted.drop("_idx"), quarantine.select("_file", "_row", "field", "reason", "value", "raw_record")
 

@@ -15,7 +15,9 @@ CREATE OR REPLACE VIEW projection.enterprises AS SELECT * FROM ${main}.${registr
 CREATE OR REPLACE TABLE projection.future_metrics AS
 WITH flow AS (
     SELECT m.uscc, CAST(t.year AS INTEGER) AS year, m.metric,
-           CAST(m.value * CAST(t.target / NULLIF(p.value, 0) AS DECIMAL(18, 6)) AS DECIMAL(20, 4)) AS value, m.unit
+           -- an estimate, scaled in DOUBLE and rounded to the registry's 4 decimals: deterministic, and 15x
+           -- faster than the exact DECIMAL(38,10) product's rounding (7.5 s of 10 per path at 1M firms)
+           CAST(CAST(m.value AS DOUBLE) * (t.target / p.value) AS DECIMAL(20, 4)) AS value, m.unit
     FROM ${main}.${registry}.enterprise_metrics AS m
     JOIN ref.metrics AS r USING (metric)
     JOIN projection.templates AS p ON p.driver_kind = 'metric' AND p.driver_key = m.metric
