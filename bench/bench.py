@@ -71,6 +71,11 @@ def main(sizes: list[int]) -> None:
         cells = " | ".join(f"{rep['stages'][n]:.1f}" for n in names)
         print(f"| {size:,} | {rep['rows_in']:,} | {cells} | {rep['wall_s']:.1f} | {rep['peak_rss_gib']:.2f} |",
               flush=True)
+    print("peak resident memory of the run process per stage (GiB; model-fitting workers not included):")
+    for rep in reports:
+        peaks = {stage: max((rep["step_peak_rss_gib"].get(s, 0.0) for s in group), default=0.0)
+                 for stage, group in STAGES.items()}
+        print(f"  {rep['enterprises']:,}: " + ", ".join(f"{k} {v:.2f}" for k, v in peaks.items()), flush=True)
     for small, large in zip(reports, reports[1:], strict=False):
         ks = {n: exponent({"rows_in": small["rows_in"], n: small["stages"][n]},
                           {"rows_in": large["rows_in"], n: large["stages"][n]}, n)

@@ -100,8 +100,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from .synthetic import write_landing
 
     written = write_landing(Path(args.out), args.seed, args.enterprises, args.bad_share)
-    for name, path in written.items():
-        print(f"{name}: {path} ({path.stat().st_size:,} bytes)")
+    for name, paths in written.items():
+        for path in paths:
+            print(f"{name}: {path} ({path.stat().st_size:,} bytes)")
     return 0
 
 

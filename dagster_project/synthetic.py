@@ -32,6 +32,7 @@ FIRST_YEAR, LAST_YEAR = 2015, 2025  # metric history; 2025 is the last complete 
 POLICY_YEARS = (2024, 2025)
 PROJECT_FIRST_YEAR, PROJECT_GROWTH = 2013, 1.06
 XLSX_IN_BACKGROUND_ROWS = 50_000  # below this a second process costs more than it saves
+XLSX_MAX_ROWS = 1_000_000  # data rows per XLSX file (a sheet holds 1,048,576 rows)
 GUARANTEED_PER_YEAR = 2
 ORDOS = "150600"
 # Rough share of market entities per league/city (assumption for synthetic data only).
@@ -501,7 +502,7 @@ def _chinese(df: pl.DataFrame, registry: str) -> pl.DataFrame:
 
 
 def write_landing(landing: Path, seed: int, n_enterprises: int, bad_share: float,
-                  formats: dict[str, str] | None = None) -> dict[str, Path]:
+                  formats: dict[str, str] | None = None) -> dict[str, list[Path]]:
     """Generate all registries and write them to `landing` in a mix of the supported formats.
 
     Default mix: enterprises CSV (UTF-8, English headers), metrics Parquet, projects XLSX (Chinese
@@ -521,7 +522,7 @@ def write_landing(landing: Path, seed: int, n_enterprises: int, bad_share: float
         "talents": lambda: talents(seed, ent, sizes),
         "enterprise_metrics": lambda: enterprise_metrics(seed, ent),
     }
-    written: dict[str, Path] = {}
+    written: dict[str, list[Path]] = {}
     # Writing XLSX is slow pure Python (35 s for 444k rows): it runs in a second process while the rest is made.
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         pending = {}
@@ -536,7 +537,7 @@ def write_landing(landing: Path, seed: int, n_enterprises: int, bad_share: float
     return {name: written[name] for name in makers}
 
 
-def write_frame(text: pl.DataFrame, landing: Path, name: str, fmt: str) -> Path:
+def write_frame(text: pl.DataFrame, landing: Path, name: str, fmt: str) -> list[Path]:
     if fmt == "csv":
         path = landing / f"{name}.csv"
         text.write_csv(path)
@@ -546,12 +547,15 @@ def write_frame(text: pl.DataFrame, landing: Path, name: str, fmt: str) -> Path:
     elif fmt == "parquet":
         path = landing / f"{name}.parquet"
         text.write_parquet(path)
-    elif fmt == "xlsx":
-        path = landing / f"{name}.xlsx"
-        book = xlsxwriter.Workbook(path)
-        book.set_properties({"created": datetime(2024, 1, 1)})  # a fixed stamp keeps the file byte-identical
-        _chinese(text, name).write_excel(workbook=book, autofit=False)
-        book.close()
+    elif fmt == "xlsx":  # a sheet holds 1,048,576 rows: larger exports come as several files, as Excel makes them
+        parts = range(0, max(text.height, 1), XLSX_MAX_ROWS)
+        paths = [landing / (f"{name}.xlsx" if i == 0 else f"{name}_{i // XLSX_MAX_ROWS + 1}.xlsx") for i in parts]
+        for start, part in zip(parts, paths, strict=True):
+            book = xlsxwriter.Workbook(part)
+            book.set_properties({"created": datetime(2024, 1, 1)})  # a fixed stamp keeps the file byte-identical
+            _chinese(text.slice(start, XLSX_MAX_ROWS), name).write_excel(workbook=book, autofit=False)
+            book.close()
+        return paths
     else:
         raise ValueError(f"unknown landing format {fmt!r}; use csv, csv-gbk, parquet or xlsx")
-    return path
+    return [path]

@@ -183,3 +183,16 @@ def test_validation_in_parts_gives_the_same_registries_and_quarantine(tmp_path):
         assert one[name].equals(parts[name]), name
     assert q_one.equals(q_parts) and acc_one.equals(acc_parts)
     assert (acc_one["rows_in"] == acc_one["rows_accepted"] + acc_one["rows_quarantined"]).all()
+
+
+def test_xlsx_beyond_a_sheet_is_written_as_several_files_read_back_whole(tmp_path, monkeypatch):
+    """A sheet holds 1,048,576 rows: the generator splits larger XLSX exports into projects.xlsx,
+    projects_2.xlsx, …, and ingestion reads each as the projects registry, nothing lost."""
+    monkeypatch.setattr(synthetic, "XLSX_MAX_ROWS", 7)
+    frame = synthetic._as_text(synthetic.projects(3, synthetic.enterprises(3, synthetic.Sizes(300))).head(20))
+    paths = synthetic.write_frame(frame, tmp_path, "projects", "xlsx")
+    assert [p.name for p in paths] == ["projects.xlsx", "projects_2.xlsx", "projects_3.xlsx"]
+    files = ingest.discover(tmp_path)
+    assert [f.registry for f in files] == ["projects"] * 3
+    back = pl.concat([ingest.read_text(f, tmp_path / "scratch") for f in files])
+    assert back.height == 20 and sorted(back["project_id"]) == sorted(frame["project_id"])
