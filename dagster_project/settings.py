@@ -71,6 +71,11 @@ class Settings:
         return self.data_dir / "build" / "warehouse_build.duckdb"
 
     @property
+    def staging_dir(self) -> Path:
+        """Landing files as text (Parquet behind the staging.* views) and validation's parts; never published."""
+        return self.build_db.parent / "staging"
+
+    @property
     def duckdb_config(self) -> dict[str, str]:
         """Connection settings of every writing DuckDB connection of a run."""
         return {"memory_limit": self.duckdb_memory, "temp_directory": str(self.build_db.parent / "tmp")}

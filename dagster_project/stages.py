@@ -15,6 +15,7 @@ import polars as pl
 from . import catalogue as catalogue_mod
 from . import ingest, reference, synthetic, validate
 from .contract import LOAD_ORDER, REGISTRIES, Registry
+from .formulas import sql_literal
 from .ledger import build_ledger, write_catalogue
 from .settings import Settings
 from .warehouse import append_table, ensure_schemas, query, write_table
@@ -71,19 +72,18 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: 
         except ingest.FileRefused as exc:
             lf.status, lf.message = "refused", str(exc)
             log(f"REFUSED {exc}")
-    staging = settings.data_dir / "build" / "staging"
-    staging.mkdir(parents=True, exist_ok=True)
+    settings.staging_dir.mkdir(parents=True, exist_ok=True)
     for name, parts in frames.items():
         cols = [c.name for c in REGISTRIES[name].columns] + ["_row", "_file"]
         empty = pl.DataFrame(schema={c: pl.Int64 if c == "_row" else pl.String for c in cols})
         # Text rows go to Parquet and staging.<name> is a view of it: DuckDB would take 13 s to store the
         # 15 M text rows of the metrics at 1 M firms in its own format, Parquet takes 3 s.
-        path = staging / f"{name}.parquet"
+        path = settings.staging_dir / f"{name}.parquet"
         pl.concat([empty, *[p.select(cols) for p in parts]], how="vertical").write_parquet(path)
         if conn.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staging' AND table_name = ?",
                         [name]).fetchone()[0]:
             conn.execute(f"DROP TABLE staging.{name}")  # a table in a build file made before this change
-        conn.execute(f"CREATE OR REPLACE VIEW staging.{name} AS FROM read_parquet('{_quoted(path)}')")
+        conn.execute(f"CREATE OR REPLACE VIEW staging.{name} AS FROM read_parquet({sql_literal(str(path))})")
     log_frame = pl.DataFrame([{**lf.record(), "run_id": run_id} for lf in files], schema=FILE_LOG_SCHEMA,
                              strict=False) if files else pl.DataFrame(schema=FILE_LOG_SCHEMA)
     if _exists(conn, "audit.input_files"):  # a re-run of the same run id replaces its own rows
@@ -106,13 +106,13 @@ def validate_registries(conn: duckdb.DuckDBPyConnection, settings: Settings, run
     for name in LOAD_ORDER:
         spec = REGISTRIES[name]
         ctx = validate.Context.build(today, parent_keys if spec.parent else None)
-        parts_folder = settings.data_dir / "build" / "staging" / f"{name}.parts"
+        parts_folder = settings.staging_dir / f"{name}.parts"
         chunks = _chunks(conn, name, spec, settings.validate_chunk_rows, parts_folder)
         quarantine, rows_in, accepted, typed_files = _validate_chunks(conn, name, spec, ctx, chunks, settings, log)
         shutil.rmtree(parts_folder, ignore_errors=True)  # text rows, personal data included: not kept
         # every rule reads a few metrics: stored by metric, each rule's scan skips the other metrics' blocks
         order = "metric, year, uscc" if name == "enterprise_metrics" else "_file, _row"
-        files = ", ".join(f"'{_quoted(f)}'" for f in typed_files)
+        files = ", ".join(sql_literal(str(f)) for f in typed_files)
         conn.execute(f"CREATE OR REPLACE TABLE registry.{name} AS FROM read_parquet([{files}]) ORDER BY {order}")
         for f in typed_files:
             f.unlink()
@@ -147,17 +147,14 @@ def _chunks(conn: duckdb.DuckDBPyConnection, name: str, spec: Registry, chunk_ro
     shutil.rmtree(folder, ignore_errors=True)
     key = ", ".join(f"COALESCE({c}, '')" for c in spec.key)
     conn.execute(f"COPY (SELECT *, hash({key}) % {parts} AS _part FROM staging.{name}) "
-                 f"TO '{_quoted(folder)}' (FORMAT parquet, PARTITION_BY (_part))")
-    return [f"SELECT * FROM read_parquet('{_quoted(folder / f'_part={i}')}/*.parquet', hive_partitioning = false)"
+                 f"TO {sql_literal(str(folder))} (FORMAT parquet, PARTITION_BY (_part))")
+    return [f"SELECT * FROM read_parquet({sql_literal(str(folder / f'_part={i}' / '*.parquet'))}, "
+            "hive_partitioning = false)"
             if (folder / f"_part={i}").exists() else f"SELECT * FROM staging.{name} LIMIT 0" for i in range(parts)]
 
 
 def _detached(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.from_arrow(frame.to_arrow())
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _validate_chunks(conn: duckdb.DuckDBPyConnection, name: str, spec: Registry, ctx: validate.Context,
@@ -168,7 +165,7 @@ def _validate_chunks(conn: duckdb.DuckDBPyConnection, name: str, spec: Registry,
     for i, source in enumerate(chunks, start=1):
         text = query(conn, f"{source} ORDER BY _file, _row")
         accepted, quarantine = validate.validate(text, spec, ctx)
-        typed_files.append(settings.data_dir / "build" / "staging" / f"{name}.typed-{i}.parquet")
+        typed_files.append(settings.staging_dir / f"{name}.typed-{i}.parquet")
         validate.typed(accepted, spec, settings.pseudonym_salt).write_parquet(typed_files[-1])
         # A frame filtered from the part's text keeps the part's string buffers alive (polars string views):
         # through Arrow the kept rows get buffers of their own (at 1 M firms, 0.27 GiB kept per part otherwise).

@@ -28,12 +28,10 @@ def run_sql(conn: duckdb.DuckDBPyConnection, name: str, **params: str) -> None:
     conn.execute(sql_text(name, **params))
 
 
-def write_table(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, order_by: str = "") -> None:
-    """Replace `schema.table` with the frame's rows (DuckDB reads the Arrow data without a copy). `order_by`
-    stores the rows sorted, so that DuckDB's per-block min/max lets queries on those columns skip blocks."""
+def write_table(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Replace `schema.table` with the frame's rows (DuckDB reads the Arrow data without a copy)."""
     arrow = frame.to_arrow()  # noqa: F841  (referenced by name in the SQL below)
-    order = f" ORDER BY {order_by}" if order_by else ""
-    conn.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM arrow{order}")
+    conn.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM arrow")
 
 
 def append_table(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
