@@ -16,7 +16,7 @@ import polars as pl
 
 from . import reference
 from .checkdigits import ric_is_valid, uscc_is_valid
-from .contract import VALUE_ALIASES, Column, Registry
+from .contract import REGISTRIES, VALUE_ALIASES, Column, Registry
 
 NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 MAX_DECIMALS = 4
@@ -55,35 +55,38 @@ def _column_checks(col: Column, registry: Registry, ctx: Context) -> list[pa.Che
     n = col.nullable
     k = col.kind
     if k == "uscc":
-        return [_expr_check(uscc_is_valid, "invalid 统一社会信用代码 (format or check digit)", n)]
+        return [_expr_check(uscc_is_valid, "统一社会信用代码无效（格式或校验位错误）", n)]
     if k == "id_number":
-        return [_expr_check(ric_is_valid, "invalid resident ID number (format, birth date or check digit)", n)]
+        return [_expr_check(ric_is_valid, "身份证号码无效（格式、出生日期或校验位错误）", n)]
     if k == "region":
         codes = sorted(ctx.regions)
-        return [_expr_check(lambda c: pl.col(c).is_in(codes), "region code not in seeds/reference/regions.csv", n)]
+        return [_expr_check(lambda c: pl.col(c).is_in(codes),
+                            "区划代码不在 seeds/reference/regions.csv 中（应为旗县区或园区代码）", n)]
     if k == "date":
         return [
-            _expr_check(lambda c: _parse_date(c).is_not_null(), "not a real date (YYYY-MM-DD)", n),
+            _expr_check(lambda c: _parse_date(c).is_not_null(), "不是有效日期（应为 YYYY-MM-DD）", n),
             _expr_check(lambda c: _parse_date(c).is_between(EARLIEST, ctx.today) | _parse_date(c).is_null(),
-                        f"date outside {EARLIEST}..{ctx.today}", n),
+                        f"日期不在 {EARLIEST} 至 {ctx.today} 之间", n),
         ]
     if k == "year":
         return [_expr_check(lambda c: pl.col(c).cast(pl.Int32, strict=False).is_between(1990, ctx.today.year),
-                            f"year not an integer in 1990..{ctx.today.year}", n)]
+                            f"年度应为 1990 至 {ctx.today.year} 之间的整数", n)]
     if k in ("decimal", "integer"):
         return [
-            _expr_check(lambda c: pl.col(c).str.contains(NUMBER), "not a number", n),
-            _expr_check(lambda c: ~pl.col(c).str.starts_with("-"), "negative quantity", n),
+            _expr_check(lambda c: pl.col(c).str.contains(NUMBER), "不是数字", n),
+            _expr_check(lambda c: ~pl.col(c).str.starts_with("-"), "负数", n),
             _expr_check(lambda c: ~pl.col(c).str.contains(rf"\.[0-9]{{{MAX_DECIMALS + 1},}}$"),
-                        f"more than {MAX_DECIMALS} decimal places", n),
+                        f"小数位超过 {MAX_DECIMALS} 位", n),
         ]
     if k == "category":
-        return [_expr_check(lambda c: pl.col(c).is_in(col.choices), f"not one of {list(col.choices)}", n)]
+        return [_expr_check(lambda c: pl.col(c).is_in(col.choices),
+                            f"不是可选值之一（可选：{'、'.join(col.choices)}）", n)]
     if k == "code":
         table = CODE_LISTS.get((registry.name, col.name))
         if table is not None:
             allowed = reference.load(table)[col.name].to_list()
-            return [_expr_check(lambda c: pl.col(c).is_in(allowed), f"unknown code (see {table}.csv)", n)]
+            return [_expr_check(lambda c: pl.col(c).is_in(allowed),
+                                f"代码不在 seeds/reference/{table}.csv 中（先在该表中添加）", n)]
     return []
 
 
@@ -103,17 +106,17 @@ def _frame_checks(registry: Registry, ctx: Context) -> list[pa.Check]:
         units = reference.load("metrics").select("metric", "unit")
         unit_of = dict(units.iter_rows())
         checks.append(frame_check(pl.col("unit") == pl.col("metric").replace_strict(unit_of, default=None),
-                                  "unit does not match the metric's unit in metrics.csv"))
+                                  "单位与 metrics.csv 中该指标的单位不一致"))
     if registry.name == "projects":
         checks.append(frame_check(_parse_date("completion_date") >= _parse_date("start_date"),
-                                  "completion_date before start_date"))
+                                  "竣工日期早于开工日期"))
         unit_of = dict(reference.load("project_types").select("project_type", "quantity_unit").iter_rows())
         checks.append(frame_check(pl.col("quantity").is_null() | (pl.col("quantity_unit") == pl.col(
-            "project_type").replace_strict(unit_of, default=None)), "quantity_unit does not match the project "
-                                  "type's quantity_unit in project_types.csv"))
+            "project_type").replace_strict(unit_of, default=None)),
+            "数量单位与 project_types.csv 中该项目类型的数量单位不一致"))
     if registry.name == "talents":
         checks.append(frame_check(_parse_date("departure_date") >= _parse_date("arrival_date"),
-                                  "departure_date before arrival_date"))
+                                  "离职日期早于引进日期"))
     return checks
 
 
@@ -124,7 +127,8 @@ def schema_for(registry: Registry, ctx: Context) -> pa.DataFrameSchema:
         if col.kind == "uscc" and registry.parent and ctx.parent_keys is not None:
             keys = ctx.parent_keys
             checks.append(_expr_check(lambda c, keys=keys: pl.col(c).is_in(keys.implode()),
-                                      f"no accepted row in {registry.parent} with this 统一社会信用代码", col.nullable))
+                                      f"{REGISTRIES[registry.parent].zh}中没有该统一社会信用代码的已接受记录",
+                                      col.nullable))
         unique = len(registry.key) == 1 and registry.key[0] == col.name
         columns[col.name] = pa.Column(str, nullable=col.nullable, checks=checks, unique=unique)
     composite = list(registry.key) if len(registry.key) > 1 else None
@@ -133,9 +137,9 @@ def schema_for(registry: Registry, ctx: Context) -> pa.DataFrameSchema:
 
 
 FRIENDLY = {
-    "not_nullable": "required value missing",
-    "field_uniqueness": "duplicated key",
-    "multiple_fields_uniqueness": "duplicated key",
+    "not_nullable": "缺少必填值",
+    "field_uniqueness": "主键重复",
+    "multiple_fields_uniqueness": "主键重复",
 }
 
 

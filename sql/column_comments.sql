@@ -21,7 +21,7 @@ COMMENT ON COLUMN pub.audit.quarantine.registry IS 'Registry the row was meant f
 COMMENT ON COLUMN pub.audit.quarantine.file IS 'Landing file the row came from (= audit.input_files.file)';
 COMMENT ON COLUMN pub.audit.quarantine.source_row IS 'Row number in the source file, spreadsheet-style: header = row 1 (XLSX: the detected header row h), first record = the next row; CSV counts records, not physical lines';
 COMMENT ON COLUMN pub.audit.quarantine.field IS 'Column that failed (canonical name); (row) for a cross-column check; uscc+year+metric for a duplicated composite key';
-COMMENT ON COLUMN pub.audit.quarantine.reason IS 'Check that failed, e.g. invalid 统一社会信用代码 (format or check digit), required value missing, duplicated key';
+COMMENT ON COLUMN pub.audit.quarantine.reason IS 'Check that failed, in Chinese, e.g. 统一社会信用代码无效（格式或校验位错误）, 缺少必填值, 主键重复';
 COMMENT ON COLUMN pub.audit.quarantine.value IS 'The failing cell as text; NULL for talents'' name/ID, for (row) checks and for composite-key duplicates (see raw_record)';
 COMMENT ON COLUMN pub.audit.quarantine.raw_record IS 'The whole row as JSON text: canonical column names, trimmed, categories mapped to codes, talents'' name and ID masked';
 COMMENT ON COLUMN pub.audit.runs.run_id IS 'Dagster run id (key); the snapshot is snapshots/warehouse-<run_id>.duckdb';

@@ -72,11 +72,11 @@ def test_gbk_file_with_chinese_headers_and_bad_rows_names_file_row_field(tmp_pat
     accepted, q = validate.validate(frame, ENTERPRISES, validate.Context.build(TODAY))
     got = sorted(zip(q["_row"], q["field"], q["reason"], strict=True))
     assert got == [
-        (2, "uscc", "duplicated key"),
-        (3, "uscc", "invalid 统一社会信用代码 (format or check digit)"),
-        (4, "region_code", "region code not in seeds/reference/regions.csv"),
-        (5, "registered_on", "not a real date (YYYY-MM-DD)"),
-        (6, "uscc", "duplicated key"),
+        (2, "uscc", "主键重复"),
+        (3, "uscc", "统一社会信用代码无效（格式或校验位错误）"),
+        (4, "region_code", "区划代码不在 seeds/reference/regions.csv 中（应为旗县区或园区代码）"),
+        (5, "registered_on", "不是有效日期（应为 YYYY-MM-DD）"),
+        (6, "uscc", "主键重复"),
     ]
     assert accepted.height == 0 and set(q["_file"]) == {"企业名录_2024.csv"}
 
@@ -100,7 +100,7 @@ def test_cross_column_failure_never_shows_personal_data():
            "annual_salary_yuan": "900000", "_row": 2, "_file": "talents.csv"}
     frame = pl.DataFrame([row])
     accepted, q = validate.validate(frame, TALENTS, validate.Context.build(TODAY, pl.Series([GOOD])))
-    assert accepted.is_empty() and q["reason"].to_list() == ["departure_date before arrival_date"]
+    assert accepted.is_empty() and q["reason"].to_list() == ["离职日期早于引进日期"]
     published = " ".join(str(v) for v in q.row(0))
     assert "王小明" not in published and "11010519491231002X" not in published and "1101**" in published
 
@@ -153,7 +153,7 @@ def test_negative_and_non_numeric_amounts_are_quarantined():
     ctx = validate.Context.build(TODAY, pl.Series([GOOD]))
     accepted, q = validate.validate(frame, spec, ctx)
     assert accepted["_row"].to_list() == [2]
-    assert sorted(zip(q["_row"], q["reason"], strict=True)) == [(3, "negative quantity"), (4, "not a number")]
+    assert sorted(zip(q["_row"], q["reason"], strict=True)) == [(3, "负数"), (4, "不是数字")]
 
 
 def test_validation_in_parts_gives_the_same_registries_and_quarantine(tmp_path):
@@ -178,7 +178,7 @@ def test_validation_in_parts_gives_the_same_registries_and_quarantine(tmp_path):
         results[chunk_rows] = (tables, quarantine, accounting.sort("registry", "file"))
     (one, q_one, acc_one), (parts, q_parts, acc_parts) = results.values()
     assert acc_one["rows_in"].sum() > 1400 * 2  # several parts per registry at 700 rows a part
-    assert q_one.filter(pl.col("reason") == "duplicated key").height > 0
+    assert q_one.filter(pl.col("reason") == "主键重复").height > 0
     for name in LOAD_ORDER:
         assert one[name].equals(parts[name]), name
     assert q_one.equals(q_parts) and acc_one.equals(acc_parts)
