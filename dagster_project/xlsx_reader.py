@@ -32,10 +32,15 @@ What is read (issue 14, class 4):
 - **Refusals.** A file that cannot be read raises `ValueError` naming the file (and sheet) and saying what to do:
   not a zip (truncated, unsaved), an old .xls or a password-protected workbook, damaged sheet data.
 
-How: fastexcel (calamine, Rust) reads the cells in bulk. At the same time a pass over each sheet's XML in the
-zip finds the cells calamine would read wrong (error cells, formulas, booleans, ISO dates, numbers of 16+
-digits) and counts the used rows. Ordinary exports hold none of those cells; when a sheet does, the cells are
-rewritten as inline text in a scratch copy of the workbook (deleted afterwards) and that sheet is read again.
+How: fastexcel (calamine, Rust) reads the cells in bulk, from row 1 so that frame index + 1 is the row number.
+At the same time (calamine releases the GIL) a pass over each sheet's XML in the zip counts the used rows and
+finds the cells calamine reads wrong: error cells (read as empty), formulas without a cached value (empty),
+booleans ("true"), ISO dates (t="d", as written) and numbers whose text calamine changes (it rounds to 9
+decimals, so 123456789.12 reads 123456789.120000005, and prints integers of 16+ digits by their binary value);
+those cells are set to their text in the frame. Ordinary exports hold none of them, and the searches are skipped
+when a byte they need (a letter, ".", "-") is absent from the sheet. An error code calamine does not know
+(#SPILL!, #CALC! …) makes it refuse the whole sheet: such cells are rewritten as inline text in a scratch copy of
+the workbook (deleted afterwards) and that sheet is read again.
 """
 
 from __future__ import annotations
@@ -135,7 +140,7 @@ def read_workbook(path: Path, known: dict[str, str], required: set[str], max_hea
         if e.state != "visible" or not e.member:
             skipped.append((e.name, _STATES.get(e.state, "不是数据工作表（图表或对话框工作表），未读取")))
             continue
-        frame = _fixed(raws[e.name], scans[e.name].fixes, path, e.name)
+        frame = _fixed(raws[e.name], scans[e.name].fixes)
         sheet = _sheet(e.name, frame, scans[e.name], known, required, max_header_scan)
         if isinstance(sheet, str):
             skipped.append((e.name, sheet))
@@ -206,15 +211,10 @@ def _short(exc: BaseException) -> str:
 
 # --- bulk read (calamine) -----------------------------------------------------------------------------------
 
-@dataclass
-class _Raw:
-    frame: pl.DataFrame  # spreadsheet row i + 1 at index i; columns c<column index, A = 0>
-    errors: list[tuple[int, str]]  # (frame row, column) of the cells calamine could not give as text
-
-
-def _load(path: Path, names: list[str]) -> tuple[dict[str, _Raw], dict[str, str]]:
-    """Every named sheet read by calamine from row 1; a sheet calamine refuses is returned in the failures."""
-    raws: dict[str, _Raw] = {}
+def _load(path: Path, names: list[str]) -> tuple[dict[str, pl.DataFrame], dict[str, str]]:
+    """Every named sheet read by calamine from row 1 (spreadsheet row i + 1 at index i, columns c<column index,
+    A = 0); a sheet calamine refuses is returned in the failures."""
+    raws: dict[str, pl.DataFrame] = {}
     failures: dict[str, str] = {}
     if not names:
         return raws, failures
@@ -231,18 +231,23 @@ def _load(path: Path, names: list[str]) -> tuple[dict[str, _Raw], dict[str, str]
     return raws, failures
 
 
-def _load_sheet(reader: fastexcel.ExcelReader, name: str) -> _Raw:
-    # header_row=None with skip_rows=0: the frame starts at spreadsheet row 1 even when the first rows are empty.
-    sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
-    columns = [f"c{c.absolute_index}" for c in sheet.available_columns()]
-    batch, errors = sheet.to_arrow_with_errors()
+def _load_sheet(reader: fastexcel.ExcelReader, name: str) -> pl.DataFrame:
+    """header_row=None with skip_rows=0: the frame starts at spreadsheet row 1 even when the first rows are empty.
+    Eager loading is the cheapest (a fifth less CPU than the lazy sheet); it gives error cells as null, which the
+    XML pass replaces with their text. The column filter only records each column's letter."""
+    letters: dict[str, str] = {}
+
+    def record(column: fastexcel.ColumnInfoNoDtype) -> bool:
+        letters[column.name] = f"c{column.absolute_index}"
+        return True
+
+    batch = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string", eager=True, use_columns=record)
     frame = pl.from_arrow(batch)
     assert isinstance(frame, pl.DataFrame)
-    bad = [(e.offset_position[0], columns[e.offset_position[1]]) for e in (errors.errors if errors else [])]
-    return _Raw(frame.rename(dict(zip(frame.columns, columns, strict=True))), bad)
+    return frame.rename(letters)
 
 
-def _load_patched(path: Path, patched: dict[str, bytes], names: list[str]) -> dict[str, _Raw]:
+def _load_patched(path: Path, patched: dict[str, bytes], names: list[str]) -> dict[str, pl.DataFrame]:
     """Read the named sheets again from a scratch copy of the workbook holding the rewritten sheet XML."""
     scratch = Path(tempfile.mkdtemp(prefix="xlsx_reader_"))
     try:
@@ -258,15 +263,9 @@ def _load_patched(path: Path, patched: dict[str, bytes], names: list[str]) -> di
     return raws
 
 
-def _fixed(raw: _Raw, fixes: list[_Fix], path: Path, sheet: str) -> pl.DataFrame:
+def _fixed(frame: pl.DataFrame, fixes: list[_Fix]) -> pl.DataFrame:
     """calamine's frame with the misread cells set to their text (growing it where calamine saw no value)."""
-    frame = raw.frame
     fixed = {(f.row - 1, f"c{f.col}") for f in fixes}
-    lost = [(r, c) for r, c in raw.errors if (r, c) not in fixed]
-    if lost:  # a cell that would silently read as empty: refuse rather than lose it
-        r, c = lost[0]
-        raise ValueError(f"{path.name}: 工作表「{sheet}」第{r + 1}行第{int(c[1:]) + 1}列的单元格无法读取为文本"
-                         f"（共 {len(lost)} 个）；请用 Excel 打开后另存为 .xlsx 再重新导出")
     if not fixes:
         return frame
     height = max(frame.height, max(f.row for f in fixes))
@@ -292,13 +291,14 @@ def _fixed(raw: _Raw, fixes: list[_Fix], path: Path, sheet: str) -> pl.DataFrame
 def _sheet(name: str, frame: pl.DataFrame, scan: _Scan, known: dict[str, str], required: set[str],
            max_header_scan: int) -> SheetRead | str:
     """The sheet read, or the reason it is skipped."""
-    if frame.height == 0 or scan.used_total == 0:
+    if frame.height == 0 and scan.used_total == 0:
         return "空工作表，未读取"
     found = [{known[h] for v in row if v is not None and (h := normalise_header(v)) in known}
              for row in frame.head(max_header_scan).iter_rows()]
-    best = max(range(len(found)), key=lambda i: len(found[i]))
-    missing = [c for c in dict.fromkeys(known.values()) if c in required - found[best]]  # in registry order
-    if missing or not found[best]:
+    best = max(range(len(found)), key=lambda i: len(found[i]), default=0)
+    named = found[best] if found else set()
+    missing = [c for c in dict.fromkeys(known.values()) if c in required - named]  # in registry order
+    if missing or not named:
         zh = _first_alias(known)
         named = "、".join(f"{m}（{zh[m]}）" if m in zh else m for m in missing)
         return f"没有该名录的表头（缺少必填列 {named}），未读取"
@@ -356,7 +356,11 @@ def _scan_all(path: Path, entries: list[_Entry], top: int) -> dict[str, _Scan]:
             except (KeyError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
                 raise ValueError(f"{path.name}: 工作表「{e.name}」的数据已损坏（{_short(exc)}），"
                                  "可能未完整保存或被截断；请重新导出") from exc
-            out[e.name] = _scan(data, top)
+            try:
+                out[e.name] = _scan(data, top)
+            except (ValueError, IndexError) as exc:  # e.g. a row number that is not a number
+                raise ValueError(f"{path.name}: 工作表「{e.name}」的 XML 结构无法识别（{_short(exc)}）；"
+                                 "请用 Excel 打开后另存为 .xlsx 再重新导出") from exc
     return out
 
 
@@ -373,6 +377,7 @@ class _Patterns:
     exponent: re.Pattern[bytes]
     minus_zero: re.Pattern[bytes]
     row: re.Pattern[bytes]
+    row_suspect: re.Pattern[bytes]
     empty_row: re.Pattern[bytes]
     cell: re.Pattern[bytes]
     value: re.Pattern[bytes]
@@ -398,6 +403,7 @@ def _patterns(prefix: bytes) -> _Patterns:
         exponent=re.compile(v + rb"-?[\d.]+[eE]"),
         minus_zero=re.compile(v + rb"-0[.<eE]"),
         row=re.compile(rb"<" + p + rb"row\b[^>]*?(?:/>|>.*?</" + p + rb"row>)", re.S),
+        row_suspect=re.compile(rb"<" + p + rb"row\b[^>/]*+(?:/>|>\s*(?:</" + p + rb"row>|" + empty_cell + rb"))"),
         empty_row=re.compile(rb"<" + p + rb"row\b[^>/]*+(?:/>|>(?:\s|" + empty_cell + rb")*+</" + p + rb"row>)"),
         cell=re.compile(rb"<(" + p + rb")c\b([^>]*?)(/?)>"),
         value=re.compile(v + rb"(.*?)</" + p + rb"v>", re.S),
@@ -413,16 +419,25 @@ _ROW_NUMBER = re.compile(rb"\sr=[\"'](\d+)[\"']")
 _CALAMINE_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"})
 
 
-def _scan(data: bytes, top: int) -> _Scan:
+def _bounds(data: bytes) -> tuple[_Patterns, int, int] | None:
+    """The patterns for the sheet's namespace prefix, and where its sheetData content starts and ends."""
     m = re.search(rb"<(\w+:)?sheetData\b[^>]*?(/?)>", data)
     if not m or m.group(2):
-        return _Scan()
+        return None
     prefix = m.group(1) or b""
-    pat = _PATTERNS.setdefault(prefix, _patterns(prefix))
     end = data.find(b"</" + prefix + b"sheetData>", m.end())
-    start, end = m.end(), (end if end >= 0 else len(data))
+    return _PATTERNS.setdefault(prefix, _patterns(prefix)), m.end(), (end if end >= 0 else len(data))
+
+
+def _scan(data: bytes, top: int) -> _Scan:
+    found = _bounds(data)
+    if found is None:
+        return _Scan()
+    pat, start, end = found
     scan = _rows(data, start, end, pat, top)
-    cells = _suspects(data, start, end, pat)
+    cells = _suspects(data, start, end, pat, [
+        ((), pat.long_integer), ((b"e", b"b", b"d", b"f"), pat.trigger), ((b".",), pat.long_fraction),
+        ((b"+", b"-"), pat.exponent), ((b"-",), pat.minus_zero)])
     if cells:
         scan.fixes, inline = _fixes(data, start, cells, pat)
         if inline:
@@ -430,15 +445,13 @@ def _scan(data: bytes, top: int) -> _Scan:
     return scan
 
 
-def _suspects(data: bytes, start: int, end: int, pat: _Patterns) -> list[tuple[int, int]]:
-    """(start, end) of every cell calamine may misread; none in an ordinary export, found with memchr-fast tests."""
-    def absent(*chars: bytes) -> bool:
-        return all(data.find(ch, start, end) < 0 for ch in chars)
-
-    hits = [h.start() for h in pat.long_integer.finditer(data, start, end)]
-    for needed, pattern in (((b"e", b"b", b"d", b"f"), pat.trigger), ((b".",), pat.long_fraction),
-                            ((b"e", b"E"), pat.exponent), ((b"-",), pat.minus_zero)):
-        if not absent(*needed):
+def _suspects(data: bytes, start: int, end: int, pat: _Patterns,
+              searches: list[tuple[tuple[bytes, ...], re.Pattern[bytes]]]) -> list[tuple[int, int]]:
+    """(start, end) of every cell a search finds. A search runs only if the sheet holds one of its bytes
+    (memchr-fast): ordinary exports hold none of the letters, so the costly searches are skipped."""
+    hits: list[int] = []
+    for needed, pattern in searches:
+        if not needed or any(data.find(ch, start, end) >= 0 for ch in needed):
             hits += [h.start() for h in pattern.finditer(data, start, end)]
     spans = []
     for cell_start in sorted({_cell_start(data, pos, pat) for pos in hits}):
@@ -557,28 +570,39 @@ def _iso_text(raw: str) -> str:
 
 
 def _rows(data: bytes, start: int, end: int, pat: _Patterns, top: int) -> _Scan:
-    """Used rows (rows with a cell holding a value), counted on the XML; fast when every row says its number."""
+    """Used rows (rows with a cell holding a value), counted on the XML. Row numbers are needed only at the top
+    (rows above the header) and at the end (the last used row); when those rows do not say their number (r
+    first, as Excel writes), every row is numbered in turn instead."""
     n_rows = data.count(pat.row_open, start, end)  # nothing else in sheetData starts with "<row"
     if n_rows == 0:
         return _Scan()
-    if data.count(pat.row_r, start, end) != n_rows:
+    last = _last_used(data, start, end, pat)
+    if last is None:
         return _rows_slow(data, start, end, pat, top)
-    used_total = n_rows - len(pat.empty_row.findall(data, start, end))
+    # A row is empty only if its first child is an empty cell (or it has none): those few are checked whole.
+    used_total = n_rows - sum(1 for m in pat.row_suspect.finditer(data, start, end)
+                              if (row := pat.row.match(data, m.start(), end))
+                              and pat.empty_row.fullmatch(data, row.start(), row.end()))
     used_top = []
     for m in pat.row.finditer(data, start, end):
+        if not data.startswith(pat.row_r, m.start()):
+            return _rows_slow(data, start, end, pat, top)
         r = int(data[m.start() + len(pat.row_r):data.find(b'"', m.start() + len(pat.row_r))])
         if r > top:
             break
         if not pat.empty_row.fullmatch(data, m.start(), m.end()):
             used_top.append(r)
-    return _Scan(used_top, used_total, _last_used(data, start, end, pat))
+    return _Scan(used_top, used_total, last)
 
 
-def _last_used(data: bytes, start: int, end: int, pat: _Patterns) -> int:
+def _last_used(data: bytes, start: int, end: int, pat: _Patterns) -> int | None:
+    """The last used row's number (0: none), None when that row does not say its number."""
     pos = end
-    while (pos := data.rfind(pat.row_r, start, pos)) >= 0:
+    while (pos := data.rfind(pat.row_open, start, pos)) >= 0:
         m = pat.row.match(data, pos, end)
         if m and not pat.empty_row.fullmatch(data, m.start(), m.end()):
+            if not data.startswith(pat.row_r, pos):
+                return None
             return int(data[pos + len(pat.row_r):data.find(b'"', pos + len(pat.row_r))])
     return 0
 

@@ -337,7 +337,10 @@ def test_randomly_damaged_workbooks_lose_no_row_and_raise_nothing(tmp_path):
         book = read(path)
         assert {s.name: list(zip(s.frame["_row"], s.frame["项目编号"], strict=True)) for s in book.sheets} == expected
         assert {name for name, _ in book.skipped} == skipped
+        order = openpyxl.load_workbook(path, read_only=True).sheetnames  # openpyxl writes sheet<k>.xml in order
         for s in book.sheets:
+            used = xml_used_rows(path, f"xl/worksheets/sheet{order.index(s.name) + 1}.xml")
+            assert s.records == len([r for r in used if r > s.header_row]) == s.frame.height
             # openpyxl writes "  " without xml:space="preserve", so the XML holds no text: it reads as ""
             assert set(s.frame["金额(元)"].drop_nulls()) <= {str(k) for k in range(25)} | {
                 "#N/A", "#DIV/0!", "#SPILL!", NO_CACHED_VALUE, "100000000000000000000", ""}
@@ -346,4 +349,5 @@ def test_randomly_damaged_workbooks_lose_no_row_and_raise_nothing(tmp_path):
 def test_the_fast_path_leaves_an_ordinary_export_untouched(tmp_path):
     path = write_book(tmp_path / "projects.xlsx", [("数据", {1: HEADER, 2: ["P1", 1, date(2024, 1, 2)]}, "visible")])
     data = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
-    assert xlsx_reader._scan(data, 30).patched is None
+    scan = xlsx_reader._scan(data, 30)
+    assert (scan.fixes, scan.patched, scan.used_total, scan.last_used) == ([], None, 2, 2)
