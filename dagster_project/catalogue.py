@@ -1,22 +1,26 @@
 """The policy catalogue: rules as data (seeds/catalogue/*.yaml), checked before anything is costed.
 
-docs/catalogue.md is the format's reference. Loading fails with a message naming the file, the rule and
-the field for any entry that breaks the format; the ledger never sees a half-valid catalogue.
+docs/catalogue.md is the format's reference. Loading fails with a message (Chinese) naming the file, the rule
+and the field for any entry that breaks the format; the ledger never sees a half-valid catalogue. What loads
+also runs: every name that reaches SQL text matches a strict pattern (and is quoted by sqlglot besides), every
+number is bounded and has no more decimals than the column that stores it, formulas are bounded in size and
+worst-case magnitude (formulas.py), programme lines name regions that exist, and the YAML itself is read by
+safe_yaml (no aliases, bounded size).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from . import reference
+from . import reference, safe_yaml
 from .contract import REGISTRIES
 from .formulas import FormulaError, compile_expression
 from .settings import SEEDS_DIR
@@ -39,6 +43,25 @@ RULE_FIELDS = {
 LINKS = ("restates", "tops_up")
 BASES = ("exact", "upper_bound", "lower_bound", "expected_value")  # the text's amount, its 最高 cap, its 不低于 floor …
 DOC_FIELDS = {"document", "title", "level", "issued", "source_lines", "notes", "rules", "items_without_fiscal_clause"}
+
+# Names that reach SQL text (docs/catalogue.md, "What a catalogue entry cannot do").
+RULE_ID = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Za-z0-9]+)*")
+DOCUMENT_ID = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*")
+VARIABLE = re.compile(r"[a-z][a-z0-9_]*")
+GROUP = re.compile(r"[a-z0-9][a-z0-9_-]*")
+REGION_CODE = re.compile(r"[0-9]{4}[0-9A-Z]{2}")
+NAME_MAX = 64
+# Bounds (docs/catalogue.md, "Bounds"): what the ledger's SQL can compute without overflow, with room to spare.
+MONEY_MAX = Decimal(10) ** 12  # 1万亿元: caps, programme amounts, and (at run time) any one award
+TIER_BOUND_MAX = Decimal(10) ** 12
+MONEY_DECIMALS, TIER_DECIMALS, SHARE_DECIMALS = 2, 4, 6  # DECIMAL(18,2), DECIMAL(20,4), DECIMAL(9,6)
+INSTALMENTS_MAX, WEIGHT_MAX = 20, 100
+PERIODS_MAX = {"month": 240, "year": 20}
+LAG_YEARS_MAX, YEAR_OFFSET_MAX, STEP_FEN_MAX = 20, 20, 1_000_000
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+VARIABLES_MAX, BRACKETS_MAX, PROGRAMME_LINES_MAX, TEXT_VALUE_MAX = 50, 50, 100, 100
+SOURCE_LINE_MAX = 10_000_000
+FIELD_KINDS = {"decimal": "decimal", "year": "integer", "integer": "integer", "date": "date"}  # others are text
 
 
 class CatalogueError(ValueError):
@@ -91,6 +114,7 @@ class Rule:
     links: dict[str, str] = field(default_factory=dict)
     programme: tuple[dict[str, Any], ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    source: str = field(default="", compare=False)  # the file it came from, for messages at run time
 
     @property
     def costed(self) -> bool:
@@ -110,276 +134,483 @@ class Catalogue:
         return [r for r in self.rules if r.costed]
 
 
-def _dec(value: Any, where: str) -> Decimal:
+# --- typed values: each names rule and field, and says what is allowed -----------------------------------------
+
+def _error(at: str, fld: str, problem: str) -> CatalogueError:
+    return CatalogueError(f"{at}：字段 '{fld}'：{problem}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _whole(value: Any, at: str, fld: str, lo: int, hi: int) -> int:
+    if not _is_int(value) or not lo <= value <= hi:
+        raise _error(at, fld, f"{_show(value)} 应为 {lo:,} 到 {hi:,} 之间的整数")
+    return value
+
+
+def _flag(value: Any, at: str, fld: str) -> bool:
+    if not isinstance(value, bool):
+        raise _error(at, fld, f"{_show(value)} 应为 true 或 false（不是 1、\"true\" 或 yes 这类写法）")
+    return value
+
+
+def _mapping(value: Any, at: str, fld: str, allowed: set[str] | None = None) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _error(at, fld, f"应为键值对（mapping），而不是 {type(value).__name__}")
+    if allowed is not None and set(value) - allowed:
+        raise _error(at, fld, f"未知的键 {sorted(map(str, set(value) - allowed))}；允许：{sorted(allowed)}")
+    return value
+
+
+def _text(value: Any, at: str, fld: str, limit: int | None = None) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _error(at, fld, f"应为非空文本，而不是 {_show(value)}")
+    if limit is not None and len(value) > limit:
+        raise _error(at, fld, f"最多 {limit} 个字符")
+    return value
+
+
+def _name(value: Any, pattern: re.Pattern[str], at: str, fld: str, example: str) -> str:
+    """A name that reaches SQL text: a string matching `pattern`, at most NAME_MAX characters."""
+    if not isinstance(value, str) or len(value) > NAME_MAX or not pattern.fullmatch(value):
+        raise _error(at, fld, f"{_show(value)} 不是合法名称：只能用 {example} 这样的写法（最多 {NAME_MAX} 个字符）")
+    return value
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _dec(value: Any, at: str, fld: str, decimals: int, maximum: Decimal) -> Decimal:
+    """A non-negative number with at most `decimals` decimals (the stored scale) and at most `maximum`."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _error(at, fld, f"{_show(value)} 不是数字")
+    text = str(value).strip()
     try:
-        d = Decimal(str(value))
-    except Exception as exc:
-        raise CatalogueError(f"{where}: {value!r} is not a number") from exc
+        d = Decimal(text)
+    except InvalidOperation as exc:
+        raise _error(at, fld, f"{_show(value)} 不是数字") from exc
     if not d.is_finite() or d < 0:
-        raise CatalogueError(f"{where}: {value!r} must be a non-negative number")
+        raise _error(at, fld, f"{_show(value)} 应为非负的有限数")
+    if d > maximum:
+        raise _error(at, fld, f"{_show(value)} 超过上限 {maximum:,}")
+    places = max(0, -d.normalize().as_tuple().exponent)
+    if places > decimals:
+        raise _error(at, fld, f"{_show(value)} 有 {places} 位小数，最多 {decimals} 位（按 {decimals} 位小数存储，"
+                              "多出的位数会被悄悄舍入）")
     return d
 
 
-def _date(value: Any, where: str) -> date | None:
+def _date(value: Any, at: str, fld: str) -> date | None:
     if value is None:
         return None
     if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise CatalogueError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from exc
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError as exc:
+            raise _error(at, fld, f"{_show(value)} 不是日期（YYYY-MM-DD）") from exc
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise _error(at, fld, f"{day} 应在 {FIRST_DAY} 到 {LAST_DAY} 之间")
+    return day
 
 
-def field_names(beneficiary: str, variables: dict[str, Any]) -> set[str]:
+# --- rules ----------------------------------------------------------------------------------------------------
+
+def field_kinds(beneficiary: str, variables: dict[str, Any]) -> dict[str, str]:
+    """The names a rule's formulas may use, with their kind (decimal, integer, date, text)."""
     if beneficiary == "programme":
-        return set()
-    names = {c.name for c in REGISTRIES[BENEFICIARIES[beneficiary]].columns if not c.personal}
-    names |= {"city_code"}  # the league/city of the row's banner or park (regions.csv parent_code)
+        return {}
+    kinds = {c.name: FIELD_KINDS.get(c.kind, "text") for c in REGISTRIES[BENEFICIARIES[beneficiary]].columns
+             if not c.personal}
+    kinds["city_code"] = "text"  # the league/city of the row's banner or park (regions.csv parent_code)
     if beneficiary == "talent":
-        names |= {"person_key", "birth_year", "arrival_year"}
+        kinds |= {"person_key": "text", "birth_year": "integer", "arrival_year": "integer"}
     if beneficiary == "enterprise":
-        names |= {"award_year"}
-    return names | set(variables)
+        kinds |= {"award_year": "integer"}
+    return kinds | {name: "decimal" for name in variables}  # metric values are DECIMAL
 
 
-def parse_rule(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, Any], where: str) -> Rule:
-    rid = raw.get("id") or "(no id)"
-    at = f"{where}: rule {rid}"
-    unknown = set(raw) - RULE_FIELDS
+def parse_rule(raw: Any, doc: dict[str, Any], defaults: dict[str, Any], where: str) -> Rule:
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{where}：rules 中的每一项应为一条规则（键值对），而不是 {raw!r:.80}")
+    rid = raw.get("id") if isinstance(raw.get("id"), str) else "(无 id)"
+    at = f"{where}：规则 {rid}"
+    unknown = set(map(str, raw)) - RULE_FIELDS
     if unknown:
-        raise CatalogueError(f"{at}: unknown field(s) {sorted(unknown)}; allowed: {sorted(RULE_FIELDS)}")
+        raise CatalogueError(f"{at}：未知字段 {sorted(unknown)}；允许的字段：{sorted(RULE_FIELDS)}")
     for required in ("id", "title", "citation", "status"):
         if not raw.get(required):
-            raise CatalogueError(f"{at}: field '{required}' is required")
-    cit = raw["citation"]
-    if not isinstance(cit, dict) or not {"item", "lines", "quote"} <= set(cit):
-        raise CatalogueError(f"{at}: field 'citation' needs item, lines [first, last] and quote")
-    lines = cit["lines"]
-    if not (isinstance(lines, list) and len(lines) == 2 and all(isinstance(x, int) for x in lines)
-            and lines[0] <= lines[1]):
-        raise CatalogueError(f"{at}: field 'citation.lines' must be [first, last] line numbers")
-    lo, hi = doc["source_lines"]
-    if not (lo <= lines[0] and lines[1] <= hi):
-        raise CatalogueError(f"{at}: field 'citation.lines' {lines} is outside document {doc['document']} {lo}-{hi}")
+            raise _error(at, required, "必填")
+    _name(raw["id"], RULE_ID, at, "id", "NMG2024-11A、ORD2024-2-6-03")
+    _text(raw["title"], at, "title")
+    cit = _citation(raw["citation"], doc, at)
     status = raw["status"]
     kind = raw.get("kind", "spending")
     if kind not in KINDS:
-        raise CatalogueError(f"{at}: field 'kind' must be one of {KINDS}")
+        raise _error(at, "kind", f"应为 {KINDS} 之一")
+    links = {k: _name(v, RULE_ID, at, f"links.{k}", "NMG2024-11A")
+             for k, v in _mapping(raw.get("links"), at, "links", set(LINKS)).items()}
+    group = raw.get("stacking_group")
     base = dict(id=rid, document=doc["document"], title=raw["title"], citation=cit, status=status, kind=kind,
-                beneficiary=raw.get("beneficiary"), reading=raw.get("reading", ""), links=raw.get("links") or {},
-                stacking_group=raw.get("stacking_group"), stacking_scope=raw.get("stacking_scope", "object"),
-                raw=raw)
-    if base["stacking_scope"] not in ("object", "beneficiary") or (
-            raw.get("stacking_scope") and not raw.get("stacking_group")):
-        raise CatalogueError(f"{at}: field 'stacking_scope' is object or beneficiary, and needs a stacking_group")
-    links = raw.get("links") or {}
-    if set(links) - set(LINKS):
-        raise CatalogueError(f"{at}: field 'links' allows {LINKS}")
+                beneficiary=raw.get("beneficiary"), reading=_optional_text(raw, "reading", at), links=links,
+                stacking_group=None if group is None else _name(group, GROUP, at, "stacking_group", "trade-port-fees"),
+                stacking_scope=raw.get("stacking_scope", "object"), raw=raw, source=where)
+    if base["stacking_scope"] not in ("object", "beneficiary") or ("stacking_scope" in raw and group is None):
+        raise _error(at, "stacking_scope", "应为 object 或 beneficiary，并且需要同时给出 stacking_group")
     if status == "not_costable":
-        if not raw.get("reason"):
-            raise CatalogueError(f"{at}: field 'reason' is required when status is not_costable")
+        if not isinstance(raw.get("reason"), str) or not raw["reason"].strip():
+            raise _error(at, "reason", "status 为 not_costable 时必填：写明为何无法计算")
         return Rule(**base, reason=raw["reason"])
     if "restates" in links:
         # The rule that keeps a restated amount from being paid twice: an entry that only restates another
         # (same beneficiaries, same amount, same event) is catalogued, linked, and never costed itself.
-        raise CatalogueError(f"{at}: field 'links.restates': an entry that restates {links['restates']} is "
-                             "status not_costable (reason: restates …); a top-up on it uses links.tops_up")
+        raise _error(at, "links.restates", f"复述 {links['restates']} 的条目应为 status: not_costable（reason: "
+                                           "restates …）；在其基础上另行加发的用 links.tops_up")
     if status != "costed":
-        raise CatalogueError(f"{at}: field 'status' must be costed or not_costable")
+        raise _error(at, "status", "应为 costed 或 not_costable")
+    return Rule(**base, **_costed_head(raw, at), **_costed_parts(raw, doc, defaults, at))
+
+
+def _optional_text(raw: dict[str, Any], key: str, at: str) -> str:
+    value = raw.get(key, "")
+    if not isinstance(value, str):
+        raise _error(at, key, "应为文本")
+    return value
+
+
+def _citation(cit: Any, doc: dict[str, Any], at: str) -> dict[str, Any]:
+    cit = _mapping(cit, at, "citation")
+    if not {"item", "lines", "quote"} <= set(cit):
+        raise _error(at, "citation", "需要 item、lines [起, 止] 和 quote")
+    if isinstance(cit["item"], bool) or not isinstance(cit["item"], str | int) or not isinstance(cit["quote"], str):
+        raise _error(at, "citation", "item 应为条目编号（如 \"11\"、\"七\"），quote 应为原文")
+    lines = cit["lines"]
+    if not (isinstance(lines, list) and len(lines) == 2 and all(_is_int(x) for x in lines) and lines[0] <= lines[1]):
+        raise _error(at, "citation.lines", "应为 [起, 止] 两个行号，起 ≤ 止")
+    lo, hi = doc["source_lines"]
+    if not (lo <= lines[0] and lines[1] <= hi):
+        raise _error(at, "citation.lines", f"{lines} 超出文件 {doc['document']} 的行号范围 {lo}-{hi}")
+    return cit
+
+
+def _costed_head(raw: dict[str, Any], at: str) -> dict[str, Any]:
+    """basis, expected_share and paid_to of a costed rule."""
     basis = raw.get("basis", "exact")
     if basis not in BASES:
-        raise CatalogueError(f"{at}: field 'basis' must be one of {BASES}")
+        raise _error(at, "basis", f"应为 {BASES} 之一")
     expected = raw.get("expected_share")
     if (basis == "expected_value") != (expected is not None):
-        raise CatalogueError(f"{at}: field 'expected_share' (0 < share <= 1 of the text's ceiling) goes with "
-                             "basis expected_value, and only with it")
-    if expected is not None and not 0 < _dec(expected, f"{at}: field 'expected_share'") <= 1:
-        raise CatalogueError(f"{at}: field 'expected_share' must be in (0, 1]")
+        raise _error(at, "expected_share", "（0 < 比例 ≤ 1，文本上限中预计兑现的比例）只能且必须与 basis: "
+                                           "expected_value 一起使用")
+    share = None
+    if expected is not None:
+        share = _dec(expected, at, "expected_share", SHARE_DECIMALS, Decimal(1))
+        if share == 0:
+            raise _error(at, "expected_share", "应大于 0 且不超过 1")
     paid_to = raw.get("paid_to", "beneficiary")
     if paid_to not in ("beneficiary", "employer") or (paid_to == "employer" and raw.get("beneficiary") != "talent"):
-        raise CatalogueError(f"{at}: field 'paid_to' is beneficiary, or employer for a talent rule")
-    return Rule(**base, basis=basis, paid_to=paid_to,
-                expected_share=_dec(expected, at) if expected is not None else None,
-                **_costed_parts(raw, doc, defaults, at))
+        raise _error(at, "paid_to", "应为 beneficiary；人才规则也可为 employer")
+    return dict(basis=basis, paid_to=paid_to, expected_share=share)
 
 
 def _costed_parts(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, Any], at: str) -> dict[str, Any]:
     ben = raw.get("beneficiary")
     if ben not in BENEFICIARIES:
-        raise CatalogueError(f"{at}: field 'beneficiary' must be one of {sorted(BENEFICIARIES)}")
+        raise _error(at, "beneficiary", f"应为 {sorted(BENEFICIARIES)} 之一")
     trigger = raw.get("trigger", TRIGGERS[ben][0])
     if trigger not in TRIGGERS[ben]:
-        raise CatalogueError(f"{at}: field 'trigger' must be one of {TRIGGERS[ben]} for a {ben} rule")
-    variables = raw.get("variables") or {}
-    if variables and ben != "enterprise":
-        raise CatalogueError(f"{at}: field 'variables' (metric look-ups) is only for enterprise rules")
-    known_metrics = set(reference.load("metrics")["metric"])
-    for name, spec in variables.items():
-        if set(spec) - {"metric", "year_offset"} or "metric" not in spec:
-            raise CatalogueError(f"{at}: field 'variables.{name}' needs metric and optional year_offset")
-        if spec["metric"] not in known_metrics:
-            raise CatalogueError(f"{at}: field 'variables.{name}': unknown metric {spec['metric']!r} "
-                                 "(add it to seeds/reference/metrics.csv)")
-    names = field_names(ben, variables)
+        raise _error(at, "trigger", f"{ben} 规则应为 {TRIGGERS[ben]} 之一")
+    variables = _variables(raw.get("variables"), ben, at)
+    kinds = field_kinds(ben, variables)
 
-    def expr(value: Any, fld: str) -> str:
+    def expr(value: Any, fld: str, role: str) -> str:
         try:
-            return compile_expression(value, names)
+            return compile_expression(value, kinds, role)
         except FormulaError as exc:
-            raise CatalogueError(f"{at}: field '{fld}': {exc}") from exc
+            raise _error(at, fld, str(exc)) from exc
 
     out: dict[str, Any] = dict(trigger=trigger, variables=variables,
-                               eligibility_sql=expr(raw.get("eligibility", "TRUE"), "eligibility"))
+                               eligibility_sql=expr(raw.get("eligibility", "TRUE"), "eligibility", "condition"))
     if ben == "programme":
-        out["programme"] = _programme(raw.get("programme"), doc, at)
         if "amount" in raw or "tiers" in raw:
-            raise CatalogueError(f"{at}: a programme rule gives its amounts in 'programme', not 'amount'/'tiers'")
+            raise CatalogueError(f"{at}：programme 规则的金额写在 'programme' 中，不能用 'amount'/'tiers'")
     elif ("amount" in raw) == ("tiers" in raw):
-        raise CatalogueError(f"{at}: give exactly one of 'amount' or 'tiers'")
+        raise CatalogueError(f"{at}：'amount' 和 'tiers' 必须且只能给出一个")
     elif "amount" in raw:
-        out["amount_sql"] = expr(raw["amount"], "amount")
+        out["amount_sql"] = expr(raw["amount"], "amount", "amount")
     else:
         out["tiers_by_sql"], out["tiers"] = _tiers(raw["tiers"], expr, at)
-    caps = raw.get("caps") or {}
-    if set(caps) - {"per_award", "per_beneficiary_year"}:
-        raise CatalogueError(f"{at}: field 'caps' allows per_award and per_beneficiary_year")
-    out["cap_per_award"] = _dec(caps["per_award"], f"{at}: field 'caps.per_award'") if caps.get("per_award") else None
-    if caps.get("per_beneficiary_year"):
-        out["cap_per_beneficiary_year"] = _dec(caps["per_beneficiary_year"], f"{at}: field 'caps.per_beneficiary_year'")
-    out.update(_schedule(raw.get("schedule") or {}, at))
+    out.update(_caps(raw.get("caps"), at))
+    out.update(_schedule(raw.get("schedule"), at))
     out.update(_shares(raw, doc, defaults, at))
-    valid = raw.get("valid") or {}
-    out["valid_from"] = _date(valid.get("from"), f"{at}: field 'valid.from'")
-    if out["valid_from"] is None and ben == "programme":
-        out["valid_from"] = date(min(line["year"] for line in out["programme"]), 1, 1)
-    out["valid_to"] = _date(valid.get("to"), f"{at}: field 'valid.to'")
-    if out["valid_from"] is None:
-        raise CatalogueError(f"{at}: field 'valid.from' is required for a costed rule")
-    if out["valid_to"] and out["valid_to"] < out["valid_from"]:
-        raise CatalogueError(f"{at}: field 'valid': 'to' is before 'from'")
-    step = (raw.get("rounding") or {}).get("step_fen", 1)
-    if not isinstance(step, int) or step < 1:
-        raise CatalogueError(f"{at}: field 'rounding.step_fen' must be a positive whole number of fen")
-    out["step_fen"] = step
+    if ben == "programme":
+        out["programme"] = _programme(raw.get("programme"), doc, out["shares"], at)
+    out.update(_validity(raw.get("valid"), out.get("programme", ()), at))
+    rounding = _mapping(raw.get("rounding"), at, "rounding", {"step_fen"})
+    out["step_fen"] = _whole(rounding.get("step_fen", 1), at, "rounding.step_fen", 1, STEP_FEN_MAX)
     return out
 
 
-def _tiers(spec: dict[str, Any], expr, at: str) -> tuple[str, tuple[Tier, ...]]:
-    if not isinstance(spec, dict) or "by" not in spec or not spec.get("brackets"):
-        raise CatalogueError(f"{at}: field 'tiers' needs 'by' and a list of 'brackets'")
-    by = expr(spec["by"], "tiers.by")
-    tiers = []
-    for i, b in enumerate(spec["brackets"]):
-        where = f"{at}: field 'tiers.brackets[{i}]'"
-        if "amount" not in b or set(b) - {"min", "max", "equals", "amount", "label"}:
-            raise CatalogueError(f"{where}: needs amount and min/max or equals (and an optional label)")
-        tiers.append(Tier(amount_sql=expr(b["amount"], f"tiers.brackets[{i}].amount"),
-                          min=_dec(b["min"], where) if "min" in b else None,
-                          max=_dec(b["max"], where) if "max" in b else None,
-                          equals=str(b["equals"]) if "equals" in b else None, label=str(b.get("label", i + 1))))
+def _variables(spec: Any, ben: str, at: str) -> dict[str, dict[str, Any]]:
+    variables = _mapping(spec, at, "variables")
+    if variables and ben != "enterprise":
+        raise _error(at, "variables", "（指标取数）只用于 enterprise 规则")
+    if ben == "enterprise" and not variables:
+        raise _error(at, "variables", "enterprise 规则至少需要一个 variables：获奖年度来自指标行")
+    if len(variables) > VARIABLES_MAX:
+        raise _error(at, "variables", f"最多 {VARIABLES_MAX} 个")
+    known_metrics = set(reference.load("metrics")["metric"])
+    taken = set(field_kinds(ben, {})) if ben != "programme" else set()
+    for name, var in variables.items():
+        _name(name, VARIABLE, at, "variables", "milk_t、cp1（小写字母开头，小写字母、数字、下划线）")
+        fld = f"variables.{name}"
+        if name in taken:
+            raise _error(at, fld, f"{name!r} 与登记表字段同名；请换一个名称")
+        var = _mapping(var, at, fld, {"metric", "year_offset"})
+        if "metric" not in var:
+            raise _error(at, fld, "需要 metric，可选 year_offset")
+        if not isinstance(var["metric"], str) or var["metric"] not in known_metrics:
+            raise _error(at, fld, f"未知指标 {var['metric']!r}（请先加入 seeds/reference/metrics.csv）")
+        _whole(var.get("year_offset", 0), at, f"{fld}.year_offset", -YEAR_OFFSET_MAX, YEAR_OFFSET_MAX)
+    return variables
+
+
+def _caps(spec: Any, at: str) -> dict[str, Decimal | None]:
+    caps = _mapping(spec, at, "caps", {"per_award", "per_beneficiary_year"})
+    out: dict[str, Decimal | None] = {}
+    for key in ("per_award", "per_beneficiary_year"):
+        value = caps.get(key)
+        cap = None if value is None else _dec(value, at, f"caps.{key}", MONEY_DECIMALS, MONEY_MAX)
+        out[f"cap_{key}"] = cap or None  # a cap of 0 is no cap
+    return out
+
+
+def _tiers(spec: Any, expr: Callable[[Any, str, str], str], at: str) -> tuple[str, tuple[Tier, ...]]:
+    spec = _mapping(spec, at, "tiers", {"by", "brackets"})
+    brackets = spec.get("brackets")
+    if "by" not in spec or not isinstance(brackets, list) or not brackets:
+        raise _error(at, "tiers", "需要 'by' 和 'brackets' 列表")
+    if len(brackets) > BRACKETS_MAX:
+        raise _error(at, "tiers.brackets", f"最多 {BRACKETS_MAX} 档")
+    tiers = [_bracket(b, expr, at, i) for i, b in enumerate(brackets)]
+    by = expr(spec["by"], "tiers.by", "number" if any(t.equals is None for t in tiers) else "value")
     ranged = sorted((t for t in tiers if t.equals is None), key=lambda t: t.min or Decimal(0))
     for a, b in zip(ranged, ranged[1:], strict=False):
         if a.max is None or b.min is None or a.max > b.min:
-            raise CatalogueError(f"{at}: field 'tiers': brackets overlap ({a.label} and {b.label}); "
-                                 "each bracket is [min, max) and the next starts at or after max")
+            raise _error(at, "tiers", f"分档重叠（{a.label} 与 {b.label}）；每档为 [min, max)，"
+                                      "下一档从 max 或更高处开始")
     equals = [t.equals for t in tiers if t.equals is not None]
     if len(equals) != len(set(equals)):
-        raise CatalogueError(f"{at}: field 'tiers': the same 'equals' value appears twice")
+        raise _error(at, "tiers", "同一个 'equals' 值出现了两次")
+    labels = [t.label for t in tiers]
+    if len(labels) != len(set(labels)):
+        raise _error(at, "tiers", "同一个 label 出现了两次")
     return by, tuple(tiers)
 
 
-def _programme(lines: Any, doc: dict[str, Any], at: str) -> tuple[dict[str, Any], ...]:
+def _bracket(b: Any, expr: Callable[[Any, str, str], str], at: str, i: int) -> Tier:
+    fld = f"tiers.brackets[{i}]"
+    b = _mapping(b, at, fld, {"min", "max", "equals", "amount", "label"})
+    if "amount" not in b or ("equals" in b and ({"min", "max"} & set(b))):
+        raise _error(at, fld, "需要 amount，以及 min/max 或 equals 之一（label 可选）")
+    low = _dec(b["min"], at, f"{fld}.min", TIER_DECIMALS, TIER_BOUND_MAX) if "min" in b else None
+    high = _dec(b["max"], at, f"{fld}.max", TIER_DECIMALS, TIER_BOUND_MAX) if "max" in b else None
+    if low is not None and high is not None and low >= high:
+        raise _error(at, fld, f"min {low} 应小于 max {high}")
+    for key in ("equals", "label"):
+        value = b.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)
+                                  or len(str(value)) > TEXT_VALUE_MAX):
+            raise _error(at, f"{fld}.{key}", f"应为不超过 {TEXT_VALUE_MAX} 个字符的文本或整数")
+    return Tier(amount_sql=expr(b["amount"], f"{fld}.amount", "amount"), min=low, max=high,
+                equals=str(b["equals"]) if "equals" in b else None, label=str(b.get("label", i + 1)))
+
+
+def _programme(lines: Any, doc: dict[str, Any], shares: dict[str, Decimal], at: str) -> tuple[dict[str, Any], ...]:
     """Fixed programme budgets (安排X亿元): a liability of the named level in the named year."""
     if not isinstance(lines, list) or not lines:
-        raise CatalogueError(f"{at}: field 'programme' needs a list of {{year, amount, region}} lines")
+        raise _error(at, "programme", "需要 {year, amount, region} 行的列表")
+    if len(lines) > PROGRAMME_LINES_MAX:
+        raise _error(at, "programme", f"最多 {PROGRAMME_LINES_MAX} 行")
     out = []
     for i, line in enumerate(lines):
-        where = f"{at}: field 'programme[{i}]'"
-        keys = set(line) if isinstance(line, dict) else set()
-        if not keys or keys - {"year", "amount", "region"} or not {"year", "amount"} <= keys:
-            raise CatalogueError(f"{where}: needs year and amount (yuan), and an optional region code")
-        if not isinstance(line["year"], int):
-            raise CatalogueError(f"{where}: year must be a whole year, e.g. 2024")
-        same_year = sum(1 for earlier in out if earlier["year"] == line["year"])  # 2nd line of a year -> /2
-        out.append({"line_no": same_year + 1, "year": line["year"], "amount": _dec(line["amount"], where),
-                    "region": str(line.get("region", DOC_REGION.get(doc["level"], "150000")))})
+        fld = f"programme[{i}]"
+        line = _mapping(line, at, fld, {"year", "amount", "region"})
+        if not {"year", "amount"} <= set(line):
+            raise _error(at, fld, "需要 year 和 amount（元），region（区划代码）可选")
+        year = _whole(line["year"], at, f"{fld}.year", FIRST_DAY.year, LAST_DAY.year)
+        region = str(line.get("region", DOC_REGION.get(doc["level"], "150000")))
+        _programme_region(region, shares, at, f"{fld}.region")
+        same_year = sum(1 for earlier in out if earlier["year"] == year)  # 2nd line of a year -> /2
+        out.append({"line_no": same_year + 1, "year": year, "region": region,
+                    "amount": _dec(line["amount"], at, f"{fld}.amount", MONEY_DECIMALS, MONEY_MAX)})
     return tuple(out)
 
 
-def _schedule(spec: dict[str, Any], at: str) -> dict[str, Any]:
-    if set(spec) - {"instalments", "periodic", "lag_years", "stop_on_departure"}:
-        raise CatalogueError(f"{at}: field 'schedule' allows instalments or periodic, lag_years, stop_on_departure")
+def _programme_region(code: str, shares: dict[str, Decimal], at: str, fld: str) -> None:
+    """The region exists, and every level with a share has someone to pay it (sql/liabilities.sql)."""
+    regions = {r["region_code"]: r for r in reference.load("regions").iter_rows(named=True)}
+    if not REGION_CODE.fullmatch(code) or code not in regions:
+        raise _error(at, fld, f"区划代码 {code!r} 不在 seeds/reference/regions.csv 中")
+    level = regions[code]["level"]
+    parent = regions.get(regions[code]["parent_code"] or "", {}).get("level")
+    if shares.get("city") and not (level == "city" or parent == "city"):
+        raise _error(at, fld, f"{code}（{regions[code]['name_zh']}）不属于任何盟市，无法承担 city 份额")
+    if shares.get("banner"):
+        pool = code[:4] + "BP"
+        if level == "city" and pool not in regions:
+            raise _error(at, fld, f"{code} 的旗区份额记入 {pool}，但 regions.csv 中没有这个旗区资金池")
+        if level not in ("city", "banner", "park"):
+            raise _error(at, fld, f"{code}（{regions[code]['name_zh']}）不是盟市或旗区，无法承担 banner 份额")
+
+
+def _schedule(spec: Any, at: str) -> dict[str, Any]:
+    spec = _mapping(spec, at, "schedule", {"instalments", "periodic", "lag_years", "stop_on_departure"})
+    lag = _whole(spec.get("lag_years", 0), at, "schedule.lag_years", 0, LAG_YEARS_MAX)
+    stop = _flag(spec.get("stop_on_departure", False), at, "schedule.stop_on_departure")
     if "periodic" in spec:
         per = spec["periodic"]
-        if "instalments" in spec or not isinstance(per, dict) or per.get("every") not in ("month", "year") \
-                or not isinstance(per.get("count"), int) or per["count"] < 1 or set(per) - {"every", "count"}:
-            raise CatalogueError(f"{at}: field 'schedule.periodic' needs every (month or year) and a whole count "
-                                 ">= 1, and excludes instalments (the amount is then per period)")
-        lag = spec.get("lag_years", 0)
-        return dict(period_unit=per["every"], period_count=per["count"], lag_years=lag,
-                    stop_on_departure=bool(spec.get("stop_on_departure")))
+        if "instalments" in spec or not isinstance(per, dict) or per.get("every") not in PERIODS_MAX \
+                or set(per) - {"every", "count"}:
+            raise _error(at, "schedule.periodic", "需要 every（month 或 year）和整数 count，且不能与 instalments "
+                                                  "同时使用（此时金额为每期金额）")
+        count = _whole(per.get("count"), at, "schedule.periodic.count", 1, PERIODS_MAX[per["every"]])
+        return dict(period_unit=per["every"], period_count=count, lag_years=lag, stop_on_departure=stop)
     inst = spec.get("instalments", [1])
-    if not (isinstance(inst, list) and inst and all(isinstance(w, int) and w > 0 for w in inst)):
-        raise CatalogueError(f"{at}: field 'schedule.instalments' must be positive whole weights, e.g. [4, 3, 3]")
-    lag = spec.get("lag_years", 0)
-    if not isinstance(lag, int) or lag < 0:
-        raise CatalogueError(f"{at}: field 'schedule.lag_years' must be a whole number >= 0")
-    return dict(instalments=tuple(inst), lag_years=lag, stop_on_departure=bool(spec.get("stop_on_departure")))
+    if not (isinstance(inst, list) and 1 <= len(inst) <= INSTALMENTS_MAX
+            and all(_is_int(w) and 1 <= w <= WEIGHT_MAX for w in inst)):
+        raise _error(at, "schedule.instalments", f"应为 1 到 {INSTALMENTS_MAX} 个 1–{WEIGHT_MAX} 的整数权重，"
+                                                 "如 [4, 3, 3]")
+    return dict(instalments=tuple(inst), lag_years=lag, stop_on_departure=stop)
 
 
 def _shares(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, Any], at: str) -> dict[str, Any]:
-    specified = raw.get("split_specified", True)
-    shares = raw.get("shares") if specified else defaults["unspecified_split"][doc["level"]]
+    specified = _flag(raw.get("split_specified", True), at, "split_specified")
+    fld = "shares" if specified else f"shares（defaults.yaml unspecified_split.{doc['level']}）"
+    shares = raw.get("shares") if specified else defaults["unspecified_split"].get(doc["level"])
     if not shares:
-        raise CatalogueError(f"{at}: field 'shares' is required (or set split_specified: false)")
+        raise _error(at, "shares", "必填（文本未写分担比例时设 split_specified: false）")
+    shares = _mapping(shares, at, fld)
     if set(shares) - set(LEVELS):
-        raise CatalogueError(f"{at}: field 'shares' levels must be among {LEVELS}")
-    parsed = {lvl: _dec(v, f"{at}: field 'shares.{lvl}'") for lvl, v in shares.items()}
+        raise _error(at, fld, f"层级应为 {LEVELS} 之一")
+    parsed = {lvl: _dec(v, at, f"{fld}.{lvl}", SHARE_DECIMALS, Decimal(1)) for lvl, v in shares.items()}
     total = sum(parsed.values(), Decimal(0))
     if total != 1:
-        raise CatalogueError(f"{at}: field 'shares' sums to {total}, must be exactly 1")
-    return dict(shares=parsed, split_specified=bool(specified))
+        raise _error(at, fld, f"各级分担比例之和为 {total}，必须正好等于 1")
+    return dict(shares=parsed, split_specified=specified)
 
+
+def _validity(spec: Any, programme: tuple[dict[str, Any], ...], at: str) -> dict[str, date | None]:
+    valid = _mapping(spec, at, "valid", {"from", "to"})
+    start = _date(valid.get("from"), at, "valid.from")
+    if start is None and programme:
+        start = date(min(line["year"] for line in programme), 1, 1)
+    end = _date(valid.get("to"), at, "valid.to")
+    if start is None:
+        raise _error(at, "valid.from", "计算的规则必须给出生效日期")
+    if end and end < start:
+        raise _error(at, "valid", "'to' 早于 'from'")
+    return dict(valid_from=start, valid_to=end)
+
+
+# --- files ----------------------------------------------------------------------------------------------------
 
 def load_defaults(directory: Path = CATALOGUE_DIR) -> dict[str, Any]:
-    return yaml.safe_load((directory / "defaults.yaml").read_text(encoding="utf-8"))
+    path = directory / "defaults.yaml"
+    return _defaults(safe_yaml.parse(_read(path, _shown(path, directory)), _shown(path, directory)), path, directory)
+
+
+def _defaults(data: Any, path: Path, directory: Path) -> dict[str, Any]:
+    if not isinstance(data, dict) or set(data) != {"unspecified_split"} or not isinstance(
+            data["unspecified_split"], dict) or set(data["unspecified_split"]) - set(LEVELS):
+        raise CatalogueError(f"{_shown(path, directory)}：只应有 unspecified_split，"
+                             f"按文件层级 {LEVELS} 给出默认分担比例")
+    return data
+
+
+def _shown(path: Path, directory: Path) -> str:
+    """The path as messages show it: seeds/catalogue/<file> for the project's own catalogue."""
+    return str(path.relative_to(directory.parent.parent) if directory.is_relative_to(SEEDS_DIR.parent) else path)
+
+
+def _read(path: Path, where: str) -> bytes:
+    try:
+        return safe_yaml.read_bytes(path, where)
+    except safe_yaml.YamlRefused as exc:
+        raise CatalogueError(str(exc)) from exc
+
+
+def _parse(data: bytes, where: str) -> Any:
+    try:
+        return safe_yaml.parse(data, where)
+    except safe_yaml.YamlRefused as exc:
+        raise CatalogueError(str(exc)) from exc
 
 
 def load(directory: Path = CATALOGUE_DIR) -> Catalogue:
-    defaults = load_defaults(directory)
     files = sorted(p for p in directory.glob("*.yaml") if p.name != "defaults.yaml")
+    contents = {p: _read(p, _shown(p, directory)) for p in [directory / "defaults.yaml", *files]}
     digest = hashlib.sha256()
+    for path, data in contents.items():
+        digest.update(path.name.encode() + b"\0" + data)
+    defaults_path = directory / "defaults.yaml"
+    defaults = _defaults(_parse(contents[defaults_path], _shown(defaults_path, directory)), defaults_path, directory)
     docs: dict[str, dict[str, Any]] = {}
-    rules, seen = [], set()
-    for path in [directory / "defaults.yaml", *files]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    rules: list[Rule] = []
+    origin: dict[str, str] = {}
     for path in files:
-        where = path.relative_to(directory.parent.parent) if directory.is_relative_to(SEEDS_DIR.parent) else path
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        needed = {"document", "level", "source_lines"}
-        if not isinstance(data, dict) or set(data) - DOC_FIELDS or not needed <= set(data):
-            raise CatalogueError(f"{where}: a catalogue file needs document, level, source_lines and rules "
-                                 f"(allowed keys {sorted(DOC_FIELDS)})")
-        if data["level"] not in LEVELS:
-            raise CatalogueError(f"{where}: level must be one of {LEVELS}")
+        where = _shown(path, directory)
+        data = _document(_parse(contents[path], where), where)
         header = {k: v for k, v in data.items() if k not in ("rules", "notes", "items_without_fiscal_clause")}
         known = docs.setdefault(data["document"], {**header, "notes": "", "items_without_fiscal_clause": []})
         known["notes"] = (known["notes"] + " " + (data.get("notes") or "")).strip()
         known["items_without_fiscal_clause"] += [str(i) for i in data.get("items_without_fiscal_clause") or []]
         if {k: known[k] for k in header} != header:  # a document may span files (NMG2024.part2.yaml …)
-            raise CatalogueError(f"{where}: document {data['document']} has a different header in another file")
+            raise CatalogueError(f"{where}：文件 {data['document']} 在另一个文件中的抬头（title、level、issued、"
+                                 "source_lines）不同；请改成一致")
         for raw in data.get("rules") or []:
-            rule = parse_rule(raw, data, defaults, str(where))
-            if rule.id in seen:
-                raise CatalogueError(f"{where}: rule {rule.id}: field 'id' is used twice")
-            seen.add(rule.id)
+            rule = parse_rule(raw, data, defaults, where)
+            if rule.id in origin:
+                raise _error(f"{where}：规则 {rule.id}", "id", f"已在 {origin[rule.id]} 中使用")
+            origin[rule.id] = where
             rules.append(rule)
     for r in rules:
         for kind, target in r.links.items():
-            if target not in seen:
-                raise CatalogueError(f"rule {r.id}: field 'links.{kind}' names unknown rule {target}")
+            if target not in origin:
+                raise _error(f"{r.source}：规则 {r.id}", f"links.{kind}", f"指向不存在的规则 {target}")
     return Catalogue(tuple(docs.values()), tuple(rules), digest.hexdigest()[:16])
+
+
+def _document(data: Any, where: str) -> dict[str, Any]:
+    """A catalogue file's header checked: document id, level, source lines, notes, item lists, rules."""
+    needed = {"document", "level", "source_lines"}
+    if not isinstance(data, dict) or set(data) - DOC_FIELDS or not needed <= set(data):
+        raise CatalogueError(f"{where}：目录文件需要 document、level、source_lines 和 rules（允许的键："
+                             f"{sorted(DOC_FIELDS)}）")
+    at = f"{where}：文件抬头"
+    _name(data["document"], DOCUMENT_ID, at, "document", "NMG2024、ORD-FTRADE")
+    if data["level"] not in LEVELS:
+        raise _error(at, "level", f"应为 {LEVELS} 之一")
+    lines = data["source_lines"]
+    if not (isinstance(lines, list) and len(lines) == 2 and all(_is_int(x) for x in lines)
+            and 1 <= lines[0] <= lines[1] <= SOURCE_LINE_MAX):
+        raise _error(at, "source_lines", "应为 [起, 止] 两个行号，1 ≤ 起 ≤ 止")
+    for key in ("title", "notes"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise _error(at, key, "应为文本")
+    items = data.get("items_without_fiscal_clause") or []
+    if not isinstance(items, list) or any(isinstance(i, bool) or not isinstance(i, str | int) for i in items):
+        raise _error(at, "items_without_fiscal_clause", "应为条目编号的列表，如 [\"1\", \"七\"]")
+    if not isinstance(data.get("rules") or [], list):
+        raise _error(at, "rules", "应为规则列表")
+    return data
 
 
 def rule_record(rule: Rule) -> dict[str, Any]:

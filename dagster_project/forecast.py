@@ -23,9 +23,8 @@ from typing import Any
 
 import duckdb
 import polars as pl
-import yaml
 
-from . import forecast_models, projection
+from . import forecast_models, projection, safe_yaml
 from .catalogue import Catalogue
 from .forecast_models import fit_chunk
 from .formulas import sql_literal
@@ -34,6 +33,7 @@ from .warehouse import query, run_sql, sql_text, write_table
 
 CONFIG_FILE = SEEDS_DIR / "forecast" / "forecast.yaml"
 CONFIG_KEYS = {"horizon_years", "models", "selection_origins", "pool_years", "holdout_years", "renewed_documents"}
+YEARS_MAX = 10  # horizon, selection origins, pool and holdout years: about ten points of annual history
 # Driver quantiles pushed through the engine: the median is the point forecast, 10%/90% bound the 80% interval
 # and 2.5%/97.5% the 95% interval (the columns of forecast.liabilities).
 QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
@@ -57,20 +57,30 @@ class ForecastConfig:
 
 
 def load_config(path: Path = CONFIG_FILE, documents: set[str] | None = None) -> ForecastConfig:
-    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if set(raw) - CONFIG_KEYS:
-        raise ForecastConfigError(f"{path}: unknown key(s) {sorted(set(raw) - CONFIG_KEYS)}; "
-                                  f"allowed: {sorted(CONFIG_KEYS)}")
-    cfg = ForecastConfig(**raw)
-    if set(cfg.models) - set(MODELS) or not cfg.models:
-        raise ForecastConfigError(f"{path}: models must be among {MODELS}")
+    """seeds/forecast/forecast.yaml, read by safe_yaml and checked strictly (types, ranges, known keys)."""
+    where = str(path.relative_to(SEEDS_DIR.parent)) if path.is_relative_to(SEEDS_DIR.parent) else str(path)
+    try:
+        raw = safe_yaml.load(path, where) or {}
+    except safe_yaml.YamlRefused as exc:
+        raise ForecastConfigError(str(exc)) from exc
+    if not isinstance(raw, dict) or set(raw) - CONFIG_KEYS:
+        unknown = sorted(map(str, set(raw) - CONFIG_KEYS)) if isinstance(raw, dict) else raw
+        raise ForecastConfigError(f"{where}：未知的键 {unknown}；允许：{sorted(CONFIG_KEYS)}")
+    models = raw.get("models", list(MODELS))
+    if not isinstance(models, list) or not models or not all(m in MODELS for m in models):
+        raise ForecastConfigError(f"{where}：models 应为 {MODELS} 中的一个或几个（列表）")
     for key in ("horizon_years", "selection_origins", "pool_years", "holdout_years"):
-        if not isinstance(getattr(cfg, key), int) or getattr(cfg, key) < 1:
-            raise ForecastConfigError(f"{path}: {key} must be a whole number >= 1")
-    unknown = set(cfg.renewed_documents) - (documents or set(cfg.renewed_documents))
+        value = raw.get(key, 3)
+        if type(value) is not int or not 1 <= value <= YEARS_MAX:
+            raise ForecastConfigError(f"{where}：{key} 应为 1 到 {YEARS_MAX} 的整数，而不是 {value!r}")
+    renewed = raw.get("renewed_documents") or {}
+    if not isinstance(renewed, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                                for k, v in renewed.items()):
+        raise ForecastConfigError(f"{where}：renewed_documents 应为 文件编号: 续发假设说明（文本）")
+    unknown = set(renewed) - (documents or set(renewed))
     if unknown:
-        raise ForecastConfigError(f"{path}: renewed_documents names unknown document(s) {sorted(unknown)}")
-    return cfg
+        raise ForecastConfigError(f"{where}：renewed_documents 中有目录里没有的文件 {sorted(unknown)}")
+    return ForecastConfig(**{**raw, "models": models, "renewed_documents": renewed})
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,12 @@
 """Apply the catalogue to the registries: award candidates per rule, then the fixed transforms in sql/.
 
 Python only fills the templates (sql/rule_candidates_*.sql) with expressions that formulas.py has
-whitelisted and literals sqlglot has quoted; caps, rounding, stacking, schedules and shares are plain SQL.
-The registry schema is a parameter so a forecast can push projected registries through the same engine.
+whitelisted, names catalogue.py has checked against strict patterns and sqlglot has quoted, and literals
+sqlglot has quoted; caps, rounding, stacking, schedules and shares are plain SQL. The registry schema is a
+parameter so a forecast can push projected registries through the same engine.
+
+An engine error while a rule's candidates are computed, an award beyond catalogue.MONEY_MAX, or a failing
+transform is raised as LedgerError naming the rule, its file and the field concerned (Chinese).
 """
 
 from __future__ import annotations
@@ -12,12 +16,16 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from .catalogue import Catalogue, Rule, rule_record
-from .formulas import referenced_names, sql_literal
+from .catalogue import MONEY_MAX, Catalogue, Rule, rule_record
+from .formulas import referenced_names, sql_identifier, sql_literal
 from .warehouse import run_sql, sql_text, write_table
 
 OPEN_END = date(2099, 12, 31)
 TRANSFORMS = ("awards", "payments", "liabilities", "mart_liabilities")
+
+
+class LedgerError(RuntimeError):
+    """The ledger could not be computed; the message names the rule, its file and the field (Chinese)."""
 
 
 def amount_sql(rule: Rule) -> tuple[str, str]:
@@ -29,9 +37,10 @@ def amount_sql(rule: Rule) -> tuple[str, str]:
         if t.equals is not None:
             cond = f"({rule.tiers_by_sql}) = {sql_literal(t.equals)}"
         else:
-            parts = [f"({rule.tiers_by_sql}) >= {t.min}" if t.min is not None else "TRUE"]
+            # plain notation: str(Decimal) may write 1E+5, which DuckDB would read as a DOUBLE
+            parts = [f"({rule.tiers_by_sql}) >= {t.min:f}" if t.min is not None else "TRUE"]
             if t.max is not None:
-                parts.append(f"({rule.tiers_by_sql}) < {t.max}")
+                parts.append(f"({rule.tiers_by_sql}) < {t.max:f}")
             cond = " AND ".join(parts)
         amounts.append(f"WHEN {cond} THEN ({t.amount_sql})")
         labels.append(f"WHEN {cond} THEN {sql_literal(t.label)}")
@@ -44,7 +53,8 @@ def candidates_sql(rule: Rule, registry_schema: str = "registry") -> str:
     amount, tier = amount_sql(rule)
     valid_from, valid_to = rule.valid_from, rule.valid_to or OPEN_END
     names = sorted(set(rule.variables) | _fields_used(rule))
-    inputs = "json_object(" + ", ".join(f"{sql_literal(n)}, \"{n}\"" for n in names) + ")" if names else "NULL"
+    pairs = ", ".join(f"{sql_literal(n)}, {sql_identifier(n)}" for n in names)
+    inputs = f"json_object({pairs})" if names else "NULL"
     params = dict(rule_id=sql_literal(rule.id), registry_schema=registry_schema, amount=amount, tier_label=tier,
                   eligibility=rule.eligibility_sql, inputs_json=inputs)
     if rule.beneficiary == "enterprise":
@@ -52,7 +62,7 @@ def candidates_sql(rule: Rule, registry_schema: str = "registry") -> str:
         offsets = [int(v.get("year_offset", 0)) for v in rule.variables.values()]
         columns = ", ".join(
             f"max(m.value) FILTER (WHERE m.metric = {sql_literal(v['metric'])} "
-            f"AND m.year = y.award_year + {int(v.get('year_offset', 0))}) AS \"{name}\""
+            f"AND m.year = y.award_year + {int(v.get('year_offset', 0))}) AS {sql_identifier(name)}"
             for name, v in rule.variables.items())
         return sql_text("rule_candidates_enterprise", **params, metrics=", ".join(map(sql_literal, metrics)),
                         first_year=str(valid_from.year), last_year=str(valid_to.year), variable_columns=columns,
@@ -122,15 +132,50 @@ def write_catalogue(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str
 def build_candidates(conn: duckdb.DuckDBPyConnection, cat: Catalogue, registry_schema: str = "registry") -> None:
     run_sql(conn, "award_candidates_table")
     for rule in cat.costed():
-        conn.execute(f"INSERT INTO ledger.award_candidates BY NAME ({candidates_sql(rule, registry_schema)})")
+        try:
+            conn.execute(f"INSERT INTO ledger.award_candidates BY NAME ({candidates_sql(rule, registry_schema)})")
+        except duckdb.Error as exc:
+            raise LedgerError(f"{_where(rule)}：计算候选金额时出错（字段 eligibility、amount/tiers 或 variables）："
+                              f"{_engine(exc)}") from exc
+    _check_award_bounds(conn, cat)
+
+
+def _where(rule: Rule) -> str:
+    return f"{rule.source or rule.document}：规则 {rule.id}"
+
+
+def _engine(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:300]
+
+
+def _check_award_bounds(conn: duckdb.DuckDBPyConnection, cat: Catalogue) -> None:
+    """No award beyond MONEY_MAX: the transforms' integer fen and DECIMAL(18,2) then cannot overflow."""
+    over = conn.execute("""SELECT rule_id, arg_max(object_id, abs(gross_yuan)), max(abs(gross_yuan))
+                           FROM ledger.award_candidates WHERE abs(gross_yuan) > ? GROUP BY rule_id
+                           ORDER BY rule_id LIMIT 1""", [MONEY_MAX]).fetchone()
+    if over:
+        rule = cat.rule(over[0])
+        fld = "programme" if rule.programme else "tiers" if rule.tiers else "amount"
+        raise LedgerError(f"{_where(rule)}：字段 '{fld}'：对象 {over[1]} 的金额 {over[2]:,.2f} 元超过单笔上限 "
+                          f"{MONEY_MAX:,} 元；请检查公式与登记数据")
 
 
 def build_ledger(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str, as_of_year: int,
                  registry_schema: str = "registry") -> None:
     build_candidates(conn, cat, registry_schema)
     for name in TRANSFORMS:
-        run_sql(conn, name, run_id=sql_literal(run_id), catalogue_version=sql_literal(cat.version),
-                as_of_year=str(as_of_year))
+        try:
+            run_sql(conn, name, run_id=sql_literal(run_id), catalogue_version=sql_literal(cat.version),
+                    as_of_year=str(as_of_year))
+        except duckdb.Error as exc:
+            raise LedgerError(f"账本步骤 sql/{name}.sql 出错：{_engine(exc)}；金额最大的规则："
+                              f"{_largest(conn)}") from exc
+
+
+def _largest(conn: duckdb.DuckDBPyConnection) -> str:
+    row = conn.execute("""SELECT rule_id, sum(abs(gross_yuan)) AS total FROM ledger.award_candidates
+                          GROUP BY rule_id ORDER BY total DESC LIMIT 1""").fetchone()
+    return f"{row[0]}（候选金额合计 {row[1]:,} 元）" if row else "（无候选）"
 
 
 def reconciliation_failures(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -5,6 +5,12 @@ A scenario changes new awards of the forecast years (forecast.path_lines, median
 committed were decided under the catalogue as it was and stay as they are. Only the changed rules and the
 rules that share a stacking group with them are recomputed: rules interact only through stacking (就高不重复),
 so the difference from the baseline is complete.
+
+A scenario is an analyst's file: it is read by safe_yaml, its name and parameters are checked strictly
+(switch_off takes true or false only, names match a pattern, two files may not share a name), and every changed
+entry is re-checked by the catalogue's own parser. A scenario that fails — refused at load or failing in the
+engine — fails alone: it is recorded in scenarios.definitions with status 'failed' and a Chinese message (the
+scenario page shows it), and the night's ledger, dashboards and publication go on.
 """
 
 from __future__ import annotations
@@ -20,11 +26,11 @@ from typing import Any
 
 import duckdb
 import polars as pl
-import yaml
 
-from . import projection
+from . import projection, safe_yaml
 from .catalogue import Catalogue, CatalogueError, load_defaults, parse_rule
 from .forecast import PATH_LINE_KEYS, ForecastConfig, Window
+from .formulas import sql_literal
 from .settings import SEEDS_DIR
 from .warehouse import query, run_sql, write_table
 
@@ -43,8 +49,13 @@ PARAMETERS = {
     "expected_share": "the expected share of a discretionary ceiling",
     "switch_off": "true switches the rule off (YAML reads a bare key off as false, hence the longer name)",
 }
-PATTERN = re.compile(r"^(amount|tiers\.brackets\.\d+\.amount|caps\.per_award|caps\.per_beneficiary_year|shares"
+PATTERN = re.compile(r"^(amount|tiers\.brackets\.\d{1,2}\.amount|caps\.per_award|caps\.per_beneficiary_year|shares"
                      r"|valid\.from|valid\.to|schedule\.instalments|expected_share|switch_off)$")
+NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")  # scenario names: shown on pages, keys of scenarios.* tables
+CHANGED_RULES_MAX = 200
+SUCCEEDED, FAILED = "succeeded", "failed"
+DEFINITION_SCHEMA = {k: pl.String for k in ("scenario", "title", "description", "file", "sha256", "changes", "run_id",
+                                            "status", "message")}
 
 
 class ScenarioError(ValueError):
@@ -62,28 +73,48 @@ class Scenario:
 
 
 def load(path: Path, cat: Catalogue) -> Scenario:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    where = f"scenario {path.name}"
+    """A scenario file, checked (names, parameters, value types) but not yet applied; ScenarioError (Chinese)."""
+    where = f"情景文件 {path.name}"
+    try:
+        data_bytes = safe_yaml.read_bytes(path, where)
+        data = safe_yaml.parse(data_bytes, where)
+    except safe_yaml.YamlRefused as exc:
+        raise ScenarioError(str(exc)) from exc
     if not isinstance(data, dict) or set(data) - FILE_KEYS or not {"scenario", "changes"} <= set(data):
-        raise ScenarioError(f"{where}: needs 'scenario' (a name) and 'changes'; allowed keys {sorted(FILE_KEYS)}")
-    if not isinstance(data["changes"], dict) or not data["changes"]:
-        raise ScenarioError(f"{where}: 'changes' maps rule ids to {{parameter: value}}")
-    costed = {r.id for r in cat.costed()}
-    known = {r.id for r in cat.rules}
-    for rule_id, change in data["changes"].items():
-        if rule_id not in known:
-            raise ScenarioError(f"{where}: rule {rule_id} is not in the catalogue")
-        if rule_id not in costed:
-            raise ScenarioError(f"{where}: rule {rule_id} is not costed (status not_costable): it has no parameter "
-                                "to change")
-        if not isinstance(change, dict) or not change:
-            raise ScenarioError(f"{where}: rule {rule_id}: give {{parameter: value}}")
-        for param in change:
-            if not PATTERN.match(str(param)):
-                raise ScenarioError(f"{where}: rule {rule_id}: unknown parameter {param!r}; allowed: "
-                                    + "; ".join(f"{k} ({v})" for k, v in PARAMETERS.items()))
-    return Scenario(str(data["scenario"]), str(data.get("title", data["scenario"])), str(data.get("description", "")),
-                    path, hashlib.sha256(path.read_bytes()).hexdigest(), data["changes"])
+        raise ScenarioError(f"{where}：需要 'scenario'（名称）和 'changes'；允许的键：{sorted(FILE_KEYS)}")
+    name = data["scenario"]
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise ScenarioError(f"{where}：scenario 名称 {str(name)[:80]!r} 不合法：小写字母开头，只用小写字母、数字和"
+                            "下划线，最多 64 个字符（如 milk_increase_150）")
+    for key in ("title", "description"):
+        if not isinstance(data.get(key, ""), str):
+            raise ScenarioError(f"{where}：{key} 应为文本")
+    changes = data["changes"]
+    if not isinstance(changes, dict) or not changes or len(changes) > CHANGED_RULES_MAX:
+        raise ScenarioError(f"{where}：'changes' 应把规则编号对应到 {{参数: 新值}}（1 到 {CHANGED_RULES_MAX} 条规则）")
+    for rule_id, change in changes.items():
+        _check_change(where, cat, rule_id, change)
+    return Scenario(name, str(data.get("title") or name), str(data.get("description", "")), path,
+                    hashlib.sha256(data_bytes).hexdigest(), changes)
+
+
+def _check_change(where: str, cat: Catalogue, rule_id: Any, change: Any) -> None:
+    if rule_id not in {r.id for r in cat.rules}:
+        raise ScenarioError(f"{where}：规则 {str(rule_id)[:80]} 不在目录中")
+    if rule_id not in {r.id for r in cat.costed()}:
+        raise ScenarioError(f"{where}：规则 {rule_id} 不计算（status not_costable），没有可改的参数")
+    if not isinstance(change, dict) or not change:
+        raise ScenarioError(f"{where}：规则 {rule_id}：应写成 {{参数: 新值}}")
+    for param in change:
+        if not isinstance(param, str) or not PATTERN.match(param):
+            raise ScenarioError(f"{where}：规则 {rule_id}：未知参数 {str(param)[:80]!r}；允许："
+                                + "；".join(f"{k}（{v}）" for k, v in PARAMETERS.items()))
+    if "switch_off" in change:
+        if not isinstance(change["switch_off"], bool):
+            raise ScenarioError(f"{where}：规则 {rule_id}：参数 'switch_off' 只能是 true 或 false，而不是 "
+                                f"{change['switch_off']!r}（1、\"true\"、yes 这类写法不被接受）")
+        if change["switch_off"] and len(change) > 1:
+            raise ScenarioError(f"{where}：规则 {rule_id}：switch_off: true 停用该规则，不能同时修改其他参数")
 
 
 def _set(raw: dict[str, Any], param: str, value: Any, where: str) -> None:
@@ -92,12 +123,18 @@ def _set(raw: dict[str, Any], param: str, value: Any, where: str) -> None:
     for part in parts[:-1]:
         if isinstance(node, list):
             if not part.isdigit() or int(part) >= len(node):
-                raise ScenarioError(f"{where}: parameter {param!r}: the entry has no item {part}")
+                raise ScenarioError(f"{where}：参数 {param!r}：该条目没有第 {part} 项")
             node = node[int(part)]
+        elif isinstance(node, dict):
+            if node.get(part) is None:
+                if parts[0] not in ("caps", "valid", "schedule"):
+                    raise ScenarioError(f"{where}：参数 {param!r}：该条目没有 {part!r}")
+                node[part] = {}
+            node = node[part]
         else:
-            if part not in node and parts[0] not in ("caps", "valid", "schedule"):
-                raise ScenarioError(f"{where}: parameter {param!r}: the entry has no {part!r}")
-            node = node.setdefault(part, {})
+            raise ScenarioError(f"{where}：参数 {param!r}：该条目的 {part!r} 不是可修改的结构")
+    if not isinstance(node, dict):
+        raise ScenarioError(f"{where}：参数 {param!r}：该条目的结构不支持这项修改")
     node[parts[-1]] = value
 
 
@@ -113,12 +150,12 @@ def apply(cat: Catalogue, sc: Scenario) -> tuple[Catalogue, set[str]]:
             continue
         if change.get("switch_off") is True:
             continue
-        raw, where = copy.deepcopy(rule.raw), f"scenario {sc.path.name}: rule {rule.id}"
+        raw, where = copy.deepcopy(rule.raw), f"情景文件 {sc.path.name}：规则 {rule.id}"
         for param, value in change.items():
             if param != "switch_off":
                 _set(raw, param, value, where)
         try:
-            rules.append(parse_rule(raw, docs[rule.document], defaults, f"scenario {sc.path.name}"))
+            rules.append(parse_rule(raw, docs[rule.document], defaults, f"情景文件 {sc.path.name}"))
         except CatalogueError as exc:
             raise ScenarioError(str(exc)) from exc
     ends = {rid for rid, ch in sc.changes.items() if "valid.to" in ch}
@@ -156,7 +193,7 @@ def run_scenario(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastC
             scen = query(conn, f"""SELECT {', '.join(PATH_LINE_KEYS)}, sum(amount_yuan) AS scenario_yuan
                                    FROM ledger.liabilities WHERE award_year IN ({years})
                                      AND payment_year <= {win.years[-1]} GROUP BY ALL""")
-    id_list = ", ".join(f"'{i}'" for i in sorted(ids))
+    id_list = ", ".join(sql_literal(i) for i in sorted(ids))
     base = query(conn, f"""SELECT {', '.join(PATH_LINE_KEYS)}, sum(amount_yuan) AS baseline_yuan
                            FROM forecast.path_lines WHERE quantile = 0.5 AND rule_id IN ({id_list})
                              AND payment_year <= {win.years[-1]} GROUP BY ALL""")
@@ -172,22 +209,24 @@ def run_scenario(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastC
 
 def run_all(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastConfig, win: Window, run_id: str,
             paths: list[Path] | None = None, log: Callable[[str], None] = print) -> pl.DataFrame:
-    """Every scenario file (seeds/scenarios/*.yaml unless given) into scenarios.definitions, scenarios.rule_deltas
-    and scenarios.by_year_level."""
+    """Every scenario file (seeds/scenarios/*.yaml unless given) into scenarios.definitions (with each one's status
+    and message), scenarios.rule_deltas and scenarios.by_year_level. A failing scenario fails alone."""
     paths = sorted(SCENARIO_DIR.glob("*.yaml")) if paths is None else paths
+    loaded = [_load_or_failure(path, cat) for path in paths]
     defs, deltas = [], []
     median = median_drivers(conn, win)
-    for path in paths:
-        sc = load(path, cat)
-        rows = run_scenario(conn, cat, cfg, win, sc, run_id, median)
-        deltas.append(rows)
-        defs.append({"scenario": sc.name, "title": sc.title, "description": sc.description, "file": path.name,
-                     "sha256": sc.sha256, "changes": json.dumps(sc.changes, ensure_ascii=False, default=str),
-                     "run_id": run_id})
-        log(f"scenario {sc.name}: difference from the baseline {rows['delta_yuan'].sum():,} 元 "
-            f"({win.years[0]}-{win.years[-1]})")
-    write_table(conn, "scenarios.definitions", pl.DataFrame(defs, schema={
-        k: pl.String for k in ("scenario", "title", "description", "file", "sha256", "changes", "run_id")}))
+    for path, sc, failure in _without_duplicates(loaded):
+        if sc is not None and not failure:
+            try:
+                rows = run_scenario(conn, cat, cfg, win, sc, run_id, median)
+                deltas.append(rows)
+                log(f"情景 {sc.name}：与基准相差 {rows['delta_yuan'].sum():,} 元（{win.years[0]}–{win.years[-1]}）")
+            except Exception as exc:  # noqa: BLE001 - a what-if never stops the night; the message says what failed
+                failure = _run_failure(path, exc)
+        if failure:
+            log(f"情景文件 {path.name}：计算失败，未计入结果：{failure}")
+        defs.append(_definition(path, sc, failure, run_id))
+    write_table(conn, "scenarios.definitions", pl.DataFrame(defs, schema=DEFINITION_SCHEMA))
     empty = pl.DataFrame(schema={"scenario": pl.String, **{k: pl.String for k in PATH_LINE_KEYS},
                                  "payment_year": pl.Int64, "split_specified": pl.Boolean,
                                  "baseline_yuan": pl.Decimal(18, 2), "scenario_yuan": pl.Decimal(18, 2),
@@ -196,3 +235,56 @@ def run_all(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastConfig
     write_table(conn, "scenarios.rule_deltas", table)
     run_sql(conn, "scenario_by_year_level")
     return table
+
+
+def check_files(cat: Catalogue, paths: list[Path] | None = None) -> list[tuple[Path, str]]:
+    """Each scenario file with '' or why it fails at load (the nightly's checks, without computing anything)."""
+    paths = sorted(SCENARIO_DIR.glob("*.yaml")) if paths is None else paths
+    return [(path, failure) for path, _, failure in _without_duplicates([_load_or_failure(p, cat) for p in paths])]
+
+
+def _load_or_failure(path: Path, cat: Catalogue) -> tuple[Path, Scenario | None, str]:
+    try:
+        sc = load(path, cat)
+        apply(cat, sc)  # every changed entry re-checked before any engine work
+        return path, sc, ""
+    except ScenarioError as exc:
+        return path, None, str(exc)
+
+
+def _without_duplicates(loaded: list[tuple[Path, Scenario | None, str]]) -> list[tuple[Path, Scenario | None, str]]:
+    """Two files with the same scenario name would be summed under it: both fail, each naming the other."""
+    files: dict[str, list[str]] = {}
+    for path, sc, _ in loaded:
+        if sc is not None:
+            files.setdefault(sc.name, []).append(path.name)
+    out = []
+    for path, sc, failure in loaded:
+        others = [f for f in files.get(sc.name, []) if f != path.name] if sc is not None else []
+        if others:
+            failure = (f"情景文件 {path.name}：情景名称 {sc.name} 与 {', '.join(others)} 重复；两个文件都未计算，"
+                       "请改名")
+        out.append((path, sc, failure))
+    return out
+
+
+def _run_failure(path: Path, exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0][:400] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, ScenarioError | CatalogueError) or text.startswith(("情景文件", "seeds/", "账本步骤")):
+        return text
+    return f"情景文件 {path.name}：计算时出错（{type(exc).__name__}）：{text}"
+
+
+def _definition(path: Path, sc: Scenario | None, failure: str, run_id: str) -> dict[str, str]:
+    return {"scenario": sc.name if sc else path.stem, "title": sc.title if sc else path.stem,
+            "description": sc.description if sc else "", "file": path.name,
+            "sha256": sc.sha256 if sc else _sha256(path),
+            "changes": json.dumps(sc.changes, ensure_ascii=False, default=str) if sc else "",
+            "run_id": run_id, "status": FAILED if failure else SUCCEEDED, "message": failure}
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(safe_yaml.read_bytes(path)).hexdigest()
+    except safe_yaml.YamlRefused:
+        return ""

@@ -10,19 +10,23 @@ screens everyone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
-import yaml
 
+from . import safe_yaml
 from .formulas import FormulaError, compile_expression, sql_literal
 from .settings import SEEDS_DIR
 from .warehouse import run_sql, write_table
 
 CRITERIA_FILE = SEEDS_DIR / "reference" / "talent_criteria.yaml"
-FIELDS = {"degree", "title", "field", "age", "annual_salary_yuan", "employer_revenue_yuan", "employment"}
+FIELDS = {"degree": "text", "title": "text", "field": "text", "age": "integer", "annual_salary_yuan": "decimal",
+          "employer_revenue_yuan": "decimal", "employment": "text"}  # the `base` CTE of sql/talent_candidates.sql
+CRITERION_ID = re.compile(r"[A-F]-[0-9]{2}[A-Za-z0-9]*")
+CRITERION_KEYS = {"id", "category", "field", "lines", "quote", "status", "reason", "expression"}
 CATEGORIES = ("A", "B", "C", "D", "E", "F")
 ANNEX_FIELDS = ("any", "science", "education_health", "management", "other")
 
@@ -44,26 +48,48 @@ class Criterion:
 
 
 def load(path: Path = CRITERIA_FILE) -> list[Criterion]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    """The criteria, checked: safe YAML, known keys, unique ids, cited lines, whitelisted expressions."""
+    try:
+        data = safe_yaml.load(path, path.name)
+    except safe_yaml.YamlRefused as exc:
+        raise CriteriaError(str(exc)) from exc
+    if not isinstance(data, dict) or set(data) - {"source_lines", "criteria"} or not isinstance(
+            data.get("criteria"), list):
+        raise CriteriaError(f"{path.name}：应有 source_lines 和 criteria（标准列表）两个键")
     out, seen = [], set()
-    for raw in data.get("criteria") or []:
-        at = f"{path.name}: criterion {raw.get('id', '(no id)')}"
-        if raw.get("id") in seen or raw.get("category") not in CATEGORIES or raw.get("field") not in ANNEX_FIELDS:
-            raise CriteriaError(f"{at}: needs a unique id, category A-F and field among {ANNEX_FIELDS}")
-        seen.add(raw["id"])
-        if raw.get("status") not in ("evaluable", "not_evaluable"):
-            raise CriteriaError(f"{at}: field 'status' must be evaluable or not_evaluable")
-        expression = None
-        if raw["status"] == "evaluable":
-            try:
-                expression = compile_expression(raw.get("expression") or "", FIELDS)
-            except FormulaError as exc:
-                raise CriteriaError(f"{at}: field 'expression': {exc}") from exc
-        elif not raw.get("reason"):
-            raise CriteriaError(f"{at}: field 'reason' is required when not evaluable")
-        out.append(Criterion(raw["id"], raw["category"], raw["field"], tuple(raw["lines"]), raw.get("quote", ""),
-                             raw["status"], raw.get("reason") or "", expression))
+    for raw in data["criteria"]:
+        out.append(_criterion(raw, path.name, seen))
     return out
+
+
+def _criterion(raw: object, where: str, seen: set[str]) -> Criterion:
+    if not isinstance(raw, dict):
+        raise CriteriaError(f"{where}：criteria 中的每一项应为键值对")
+    at = f"{where}：标准 {str(raw.get('id', '(无 id)'))[:40]}"
+    if set(raw) - CRITERION_KEYS:
+        raise CriteriaError(f"{at}：未知字段 {sorted(map(str, set(raw) - CRITERION_KEYS))}")
+    if not isinstance(raw.get("id"), str) or not CRITERION_ID.fullmatch(raw["id"]) or raw["id"] in seen \
+            or raw.get("category") not in CATEGORIES or raw.get("field") not in ANNEX_FIELDS:
+        raise CriteriaError(f"{at}：需要唯一的 id（如 A-01）、类别 A–F 和领域 {ANNEX_FIELDS} 之一")
+    seen.add(raw["id"])
+    lines = raw.get("lines")
+    if not (isinstance(lines, list) and len(lines) == 2 and all(type(x) is int for x in lines)
+            and 0 < lines[0] <= lines[1]) or not isinstance(raw.get("quote", ""), str):
+        raise CriteriaError(f"{at}：字段 'lines' 应为 [起, 止] 两个行号，'quote' 应为原文")
+    if raw.get("status") not in ("evaluable", "not_evaluable"):
+        raise CriteriaError(f"{at}：字段 'status' 应为 evaluable 或 not_evaluable")
+    if not isinstance(raw.get("reason") or "", str):
+        raise CriteriaError(f"{at}：字段 'reason' 应为文本")
+    expression = None
+    if raw["status"] == "evaluable":
+        try:
+            expression = compile_expression(raw.get("expression") or "", FIELDS, "condition")
+        except FormulaError as exc:
+            raise CriteriaError(f"{at}：字段 'expression'：{exc}") from exc
+    elif not raw.get("reason"):
+        raise CriteriaError(f"{at}：不可评估的标准必须写明 'reason'")
+    return Criterion(raw["id"], raw["category"], raw["field"], (lines[0], lines[1]), raw.get("quote", ""),
+                     raw["status"], raw.get("reason") or "", expression)
 
 
 def matches_sql(criteria: list[Criterion]) -> str:

@@ -12,8 +12,9 @@ CREATE OR REPLACE TABLE ledger.payments AS
 WITH spread AS (
     SELECT a.*, s.instalment_no, s.instalment_count,
            a.award_year + r.lag_years + s.year_offset AS payment_year,
-           CAST(floor(a.paid_fen * s.cum_weight / s.total_weight) AS BIGINT)
-         - CAST(floor(a.paid_fen * (s.cum_weight - s.weight) / s.total_weight) AS BIGINT) AS amount_fen,
+           -- integer division, exact at any size (a "/" would go through a DOUBLE)
+           CAST((a.paid_fen * s.cum_weight) // s.total_weight AS BIGINT)
+         - CAST((a.paid_fen * (s.cum_weight - s.weight)) // s.total_weight AS BIGINT) AS amount_fen,
            CAST(NULL AS INTEGER) AS periods,
            r.stop_on_departure AND a.ends_on IS NOT NULL
                AND a.award_year + r.lag_years + s.year_offset > year(a.ends_on) AS stopped_by_departure

@@ -1,6 +1,7 @@
 -- Each scenario against the baseline by payment year and paying level, budget spending (kinds spending and
 -- programme): baseline = committed + forecast (median) from forecast.by_year_level; scenario = baseline + the
--- scenario's difference on the rules it changes (scenarios.rule_deltas).
+-- scenario's difference on the rules it changes (scenarios.rule_deltas). Only scenarios that succeeded: a failed
+-- one is listed in scenarios.definitions with its message, and has no figures here.
 CREATE OR REPLACE TABLE scenarios.by_year_level AS
 WITH deltas AS (
     SELECT scenario, payment_year, paying_level, sum(delta_yuan) AS delta_yuan
@@ -9,6 +10,7 @@ WITH deltas AS (
 keys AS (
     SELECT d.scenario, b.payment_year, b.paying_level
     FROM scenarios.definitions AS d CROSS JOIN forecast.by_year_level AS b
+    WHERE d.status = 'succeeded'
     UNION
     SELECT scenario, payment_year, paying_level FROM deltas
 )

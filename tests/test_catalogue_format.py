@@ -34,24 +34,24 @@ def test_the_real_catalogue_loads_with_a_stable_version():
 
 
 @pytest.mark.parametrize("formula, complaint", [
-    ("200 * milk_t; DROP TABLE ledger.awards", "not allowed"),
-    ("(SELECT sum(value) FROM registry.enterprise_metrics)", "not allowed"),
-    ("read_csv('/etc/passwd')", "not allowed"),
-    ("200 * milk_t / 3", "Div is not allowed"),
-    ("200 * salary_of_the_boss", "unknown field"),
-    ("200 * e.milk_t", "unknown field"),
+    ("200 * milk_t; DROP TABLE ledger.awards", "不允许使用"),
+    ("(SELECT sum(value) FROM registry.enterprise_metrics)", "不允许使用"),
+    ("read_csv('/etc/passwd')", "不允许使用"),
+    ("200 * milk_t / 3", "不允许使用 Div"),
+    ("200 * salary_of_the_boss", "未知字段"),
+    ("200 * e.milk_t", "未知字段"),
 ])
 def test_forbidden_expression_is_refused_naming_rule_and_field(tmp_path, formula, complaint):
     broken = with_rule_changed(tmp_path, "NMG2024-11A", amount=formula)
     with pytest.raises(CatalogueError) as err:
         catalogue.load(broken)
     message = str(err.value)
-    assert "rule NMG2024-11A" in message and "field 'amount'" in message and complaint in message
+    assert "NMG2024.yaml：规则 NMG2024-11A：字段 'amount'" in message and complaint in message
 
 
 def test_shares_must_sum_to_exactly_one(tmp_path):
     broken = with_rule_changed(tmp_path, "NMG2024-11A", shares={"region": 0.5, "city": 0.4})
-    with pytest.raises(CatalogueError, match=r"rule NMG2024-11A: field 'shares' sums to 0.9"):
+    with pytest.raises(CatalogueError, match=r"规则 NMG2024-11A：字段 'shares'：各级分担比例之和为 0.9"):
         catalogue.load(broken)
 
 
@@ -59,27 +59,27 @@ def test_overlapping_tiers_are_refused(tmp_path):
     tiers = {"by": "area_mu", "brackets": [{"min": 100000, "max": 300001, "amount": 5000000},
                                            {"min": 300000, "amount": 10000000}]}
     broken = with_rule_changed(tmp_path, "NMG2024-06", tiers=tiers)
-    with pytest.raises(CatalogueError, match=r"rule NMG2024-06: field 'tiers': brackets overlap"):
+    with pytest.raises(CatalogueError, match=r"规则 NMG2024-06：字段 'tiers'：分档重叠"):
         catalogue.load(broken)
 
 
 def test_unknown_field_and_missing_reason_are_refused(tmp_path):
-    with pytest.raises(CatalogueError, match=r"rule NMG2024-10: unknown field\(s\) \['amout'\]"):
+    with pytest.raises(CatalogueError, match=r"规则 NMG2024-10：未知字段 \['amout'\]"):
         catalogue.load(with_rule_changed(tmp_path / "a", "NMG2024-10", amout="1"))
-    with pytest.raises(CatalogueError, match=r"rule NMG2024-10: field 'reason' is required"):
+    with pytest.raises(CatalogueError, match=r"规则 NMG2024-10：字段 'reason'：status 为 not_costable 时必填"):
         catalogue.load(with_rule_changed(tmp_path / "b", "NMG2024-10", status="not_costable"))
 
 
 def test_unknown_metric_is_refused(tmp_path):
     variables = {"milk_t": {"metric": "raw_milk_procesed_t"}, "milk_prev_t": {"metric": "raw_milk_processed_t",
                                                                               "year_offset": -1}}
-    with pytest.raises(CatalogueError, match=r"rule NMG2024-11A: field 'variables.milk_t': unknown metric"):
+    with pytest.raises(CatalogueError, match=r"规则 NMG2024-11A：字段 'variables.milk_t'：未知指标"):
         catalogue.load(with_rule_changed(tmp_path, "NMG2024-11A", variables=variables))
 
 
 def test_citation_lines_must_lie_inside_the_document(tmp_path):
     cit = {"item": "11", "lines": [5000, 5001], "quote": "x"}
-    with pytest.raises(CatalogueError, match=r"rule NMG2024-11A: field 'citation.lines'.*outside document NMG2024"):
+    with pytest.raises(CatalogueError, match=r"规则 NMG2024-11A：字段 'citation.lines'.*超出文件 NMG2024"):
         catalogue.load(with_rule_changed(tmp_path, "NMG2024-11A", citation=cit))
 
 
@@ -99,12 +99,12 @@ def test_citations_quote_the_source_text():
 
 def test_a_periodic_schedule_cannot_also_have_instalments(tmp_path):
     schedule = {"periodic": {"every": "month", "count": 24}, "instalments": [1, 1]}
-    with pytest.raises(CatalogueError, match=r"rule NMG2024-10: field 'schedule.periodic' needs every"):
+    with pytest.raises(CatalogueError, match=r"规则 NMG2024-10：字段 'schedule.periodic'：需要 every"):
         catalogue.load(with_rule_changed(tmp_path, "NMG2024-10", schedule=schedule))
 
 
 def test_a_restating_entry_cannot_be_costed_again(tmp_path):
-    with pytest.raises(CatalogueError, match=r"rule NMG2024-10: field 'links.restates'.*not_costable"):
+    with pytest.raises(CatalogueError, match=r"规则 NMG2024-10：字段 'links.restates'.*not_costable"):
         catalogue.load(with_rule_changed(tmp_path, "NMG2024-10", links={"restates": "NMG2024-06"}))
 
 

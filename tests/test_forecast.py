@@ -168,12 +168,12 @@ def test_scenario_switch_off_and_validity_end(forecast_conn, tmp_path):
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("scenario: t\nchanges:\n  NMG2024-999: {amount: '1'}\n", "rule NMG2024-999 is not in the catalogue"),
-    ("scenario: t\nchanges:\n  NMG2024-11A: {rate: 150}\n", "unknown parameter 'rate'"),
-    ("scenario: t\nchanges:\n  NMG2024-11A: {shares: {region: 0.6, city: 0.3}}\n", "sums to 0.9"),
+    ("scenario: t\nchanges:\n  NMG2024-999: {amount: '1'}\n", "规则 NMG2024-999 不在目录中"),
+    ("scenario: t\nchanges:\n  NMG2024-11A: {rate: 150}\n", "未知参数 'rate'"),
+    ("scenario: t\nchanges:\n  NMG2024-11A: {shares: {region: 0.6, city: 0.3}}\n", "各级分担比例之和为 0.9"),
     ("scenario: t\nchanges:\n  NMG2024-11A: {amount: 'DROP TABLE x'}\n", "NMG2024-11A"),
-    ("scenario: t\nchanges:\n  NMG2024-10: {tiers.brackets.0.amount: 5}\n", "no 'tiers'"),
-    ("changes: {}\n", "needs 'scenario'"),
+    ("scenario: t\nchanges:\n  NMG2024-10: {tiers.brackets.0.amount: 5}\n", "该条目没有 'tiers'"),
+    ("changes: {}\n", "需要 'scenario'"),
 ])
 def test_bad_scenarios_are_refused_with_the_reason(tmp_path, text, message):
     cat = catalogue.load()

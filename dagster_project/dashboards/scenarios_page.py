@@ -15,8 +15,14 @@ FROM scenarios.by_year_level ORDER BY ALL;"""
 
 def build(conn: duckdb.DuckDBPyConnection, run: dict) -> str:
     parts = []
-    defs = conn.execute("SELECT scenario, title, description, file FROM scenarios.definitions ORDER BY 1").fetchall()
-    for n, (name, title, description, file) in enumerate(defs):
+    defs = conn.execute("SELECT scenario, title, description, file, status, message FROM scenarios.definitions "
+                        "ORDER BY status = 'failed', scenario, file").fetchall()
+    for n, (name, title, description, file, status, message) in enumerate(defs):
+        if status == "failed":  # a broken what-if fails alone: said here, with the reason, and nothing is charted
+            parts.append(f"""<div class="card" data-testid="scenario-failed-{html.escape(file)}">
+<h2>{html.escape(title)}（{html.escape(name)}）：计算失败，未计入</h2>
+<p>情景文件 seeds/scenarios/{html.escape(file)}：{html.escape(message)}</p></div>""")
+            continue
         rows = conn.execute("""SELECT payment_year, paying_level, baseline_yuan, scenario_yuan, delta_yuan
                                FROM scenarios.by_year_level WHERE scenario = ? ORDER BY ALL""", [name]).fetchall()
         fig = go.Figure()
