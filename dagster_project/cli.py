@@ -113,16 +113,36 @@ def _catalogue_or_none():
     try:
         return load()
     except CatalogueError as exc:
-        print(f"catalogue rejected: {exc}", file=sys.stderr)
+        print(f"政策目录未通过检查：{exc}", file=sys.stderr)
         return None
 
 
 def cmd_check_catalogue(_: argparse.Namespace) -> int:
+    """The catalogue, then every other YAML file of seeds/ the nightly reads: forecast settings, talent criteria,
+    scenarios (each applied to the catalogue). Exit 2 if any is refused; each refusal names file, rule, field."""
+    from . import forecast, scenarios, talent_classifier
+
     cat = _catalogue_or_none()
     if cat is None:
         return 2
-    print(f"catalogue {cat.version}: {len(cat.rules)} rules, {len(cat.costed())} costed")
-    return 0
+    print(f"政策目录 {cat.version}：{len(cat.rules)} 条，其中 {len(cat.costed())} 条计算")
+    refused = []
+    checks = [("预测设置", lambda: forecast.load_config(documents={d["document"] for d in cat.documents})),
+              ("人才分类标准", talent_classifier.load)]
+    for label, check in checks:
+        try:
+            check()
+            print(f"{label}：通过")
+        except ValueError as exc:  # ForecastConfigError, CriteriaError
+            refused.append(f"{label}：未通过：{exc}")
+    for path, failure in scenarios.check_files(cat):
+        if failure:
+            refused.append(f"情景 {path.name}：未通过：{failure}")
+        else:
+            print(f"情景 {path.name}：通过")
+    for line in refused:
+        print(line, file=sys.stderr)
+    return 2 if refused else 0
 
 
 def cmd_coverage(_: argparse.Namespace) -> int:
@@ -203,11 +223,8 @@ def cmd_scenario(args: argparse.Namespace) -> int:
             return 1
     win = forecast.window_for(as_of[0] if isinstance(as_of[0], date) else date.fromisoformat(str(as_of[0])), cfg)
     with duckdb.connect(str(settings.build_db)) as conn:
-        try:
-            scenarios.run_all(conn, cat, cfg, win, "on-demand", [Path(p) for p in args.files])
-        except scenarios.ScenarioError as exc:
-            print(f"scenario refused: {exc}", file=sys.stderr)
-            return 2
+        scenarios.run_all(conn, cat, cfg, win, "on-demand", [Path(p) for p in args.files])
+        failed = conn.execute("SELECT message FROM scenarios.definitions WHERE status = 'failed'").fetchall()
         table = conn.execute("SELECT scenario, CAST(payment_year AS VARCHAR) AS payment_year, paying_level, "
                              "baseline_yuan, scenario_yuan, delta_yuan "
                              "FROM scenarios.by_year_level WHERE delta_yuan <> 0 ORDER BY ALL").pl()
@@ -215,7 +232,9 @@ def cmd_scenario(args: argparse.Namespace) -> int:
                    thousands_separator=True, tbl_width_chars=200):
         print(table)
     print("(written to scenarios.* in the build database; the nightly run publishes seeds/scenarios/*.yaml)")
-    return 0
+    for (message,) in failed:
+        print(f"情景未计算：{message}", file=sys.stderr)
+    return 2 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:

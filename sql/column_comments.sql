@@ -409,13 +409,15 @@ COMMENT ON COLUMN pub.scenarios.by_year_level.paying_level IS 'Paying level: cen
 COMMENT ON COLUMN pub.scenarios.by_year_level.baseline_yuan IS 'Baseline: committed + forecast median (forecast.by_year_level.total_p50_yuan), 元';
 COMMENT ON COLUMN pub.scenarios.by_year_level.scenario_yuan IS 'Baseline + the scenario''s difference, 元';
 COMMENT ON COLUMN pub.scenarios.by_year_level.delta_yuan IS 'Scenario minus baseline, 元 (kinds spending and programme)';
-COMMENT ON COLUMN pub.scenarios.definitions.scenario IS 'Scenario name (key), from the file';
+COMMENT ON COLUMN pub.scenarios.definitions.scenario IS 'Scenario name, from the file (the file name without .yaml when the file could not be read); unique among succeeded scenarios';
 COMMENT ON COLUMN pub.scenarios.definitions.title IS 'Title (Chinese)';
 COMMENT ON COLUMN pub.scenarios.definitions.description IS 'What the scenario changes and why';
-COMMENT ON COLUMN pub.scenarios.definitions.file IS 'Scenario file name (seeds/scenarios/*.yaml or a file given on demand)';
+COMMENT ON COLUMN pub.scenarios.definitions.file IS 'Scenario file name (seeds/scenarios/*.yaml or a file given on demand). Key';
 COMMENT ON COLUMN pub.scenarios.definitions.sha256 IS 'SHA-256 of the scenario file (64 hex characters)';
 COMMENT ON COLUMN pub.scenarios.definitions.changes IS 'JSON: rule id -> {parameter: new value}';
 COMMENT ON COLUMN pub.scenarios.definitions.run_id IS 'Run that computed the scenario';
+COMMENT ON COLUMN pub.scenarios.definitions.status IS 'succeeded, or failed: refused at load or failed in the engine; a failed scenario has no rows in scenarios.rule_deltas or scenarios.by_year_level';
+COMMENT ON COLUMN pub.scenarios.definitions.message IS 'Why the scenario failed (Chinese, naming file, rule and parameter); empty when it succeeded';
 COMMENT ON COLUMN pub.scenarios.rule_deltas.scenario IS 'Scenario name. Key: scenario + payment_year + paying_level + paying_region_code + rule_id';
 COMMENT ON COLUMN pub.scenarios.rule_deltas.payment_year IS 'Forecast payment year';
 COMMENT ON COLUMN pub.scenarios.rule_deltas.paying_level IS 'Paying level: central, region, city or banner';
