@@ -18,9 +18,13 @@ RIC_CHECK = "10X98765432"  # index = weighted sum mod 11
 _USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
 
 
-def uscc_is_valid(col: str) -> pl.Expr:
-    """True where the column holds a well-formed USCC with a correct check character."""
-    s = pl.col(col).str.to_uppercase()
+def _expr(col: str | pl.Expr) -> pl.Expr:
+    return pl.col(col) if isinstance(col, str) else col
+
+
+def uscc_is_valid(col: str | pl.Expr) -> pl.Expr:
+    """True where the column (a name or an expression) holds a well-formed USCC with a correct check character."""
+    s = _expr(col).str.to_uppercase()
     total = pl.lit(0, dtype=pl.Int64)
     for i, w in enumerate(USCC_WEIGHTS):
         ch = s.str.slice(i, 1).replace_strict(_USCC_VALUE, default=None, return_dtype=pl.Int64)
@@ -31,9 +35,10 @@ def uscc_is_valid(col: str) -> pl.Expr:
     return (well_formed & (s.str.slice(17, 1) == expected)).fill_null(False)
 
 
-def ric_is_valid(col: str) -> pl.Expr:
-    """True where the column holds an 18-digit resident ID with a real birth date and correct check digit."""
-    s = pl.col(col).str.to_uppercase()
+def ric_is_valid(col: str | pl.Expr) -> pl.Expr:
+    """True where the column (a name or an expression) holds an 18-digit resident ID with a real birth date and
+    correct check digit."""
+    s = _expr(col).str.to_uppercase()
     total = pl.lit(0, dtype=pl.Int64)
     for i, w in enumerate(RIC_WEIGHTS):
         total = total + s.str.slice(i, 1).cast(pl.Int64, strict=False) * w

@@ -7,6 +7,7 @@ validation, so a malformed cell is quarantined with its reason instead of failin
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -98,6 +99,8 @@ PROJECTS = Registry(
 )
 
 _YES_NO = {"choices": ("yes", "no"), "required": False, "nullable": True}  # optional yes/no talent flags
+# Identity documents a talent may be registered with; the first is assumed where none is given.
+ID_TYPES = ("resident_id", "passport", "hk_macau_taiwan", "foreign_permanent")
 
 TALENTS = Registry(
     name="talents",
@@ -108,8 +111,12 @@ TALENTS = Registry(
     columns=(
         Column("talent_id", "code", ("人才编号",)),
         Column("name", "text", ("姓名",), personal=True),
-        Column("id_number", "id_number", ("身份证号", "公民身份号码"), personal=True,
-               doc="GB 11643 resident ID, check digit verified; replaced by a pseudonymous key on ingestion"),
+        Column("id_number", "id_number", ("身份证号", "公民身份号码", "证件号码"), personal=True,
+               doc="the number of the document in id_type: a resident ID (GB 11643, check digit verified) or 5–20 "
+                   "letters/digits for the other types; replaced by a pseudonymous key on ingestion"),
+        Column("id_type", "category", ("证件类型",), choices=ID_TYPES, required=False, nullable=True,
+               doc="resident_id 居民身份证 (when the column is absent or the cell empty) / passport 护照 / "
+                   "hk_macau_taiwan 港澳台居民居住证或往来通行证 / foreign_permanent 外国人永久居留身份证"),
         Column("category", "category", ("人才类别", "类别"), choices=("A", "B", "C", "D", "E", "F"), nullable=True,
                doc="certified category under 鄂尔多斯市高层次人才分类目录; empty for people registered under another "
                    "scheme (青年人才, 实习, 奖学金 …) who hold no high-level category"),
@@ -173,6 +180,11 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
     "employment": {"全职": "full_time", "柔性": "flexible"},
     "degree": {"博士": "doctorate", "硕士": "master", "本科": "bachelor", "其他": "other"},
     "title": {"正高级": "senior", "副高级": "deputy_senior", "中级": "intermediate", "无": "none"},
+    # the last spelling of a code is the one the synthetic Chinese export writes
+    "id_type": {"身份证": "resident_id", "居民身份证": "resident_id", "港澳台居民居住证/通行证": "hk_macau_taiwan",
+                "港澳居民来往内地通行证": "hk_macau_taiwan", "台湾居民来往大陆通行证": "hk_macau_taiwan",
+                "港澳台居民居住证": "hk_macau_taiwan", "外国人永久居留证": "foreign_permanent",
+                "外国人永久居留身份证": "foreign_permanent", "护照": "passport"},
 }
 
 
@@ -186,4 +198,11 @@ def header_map(registry: Registry) -> dict[str, str]:
 
 
 def normalise_header(h: str) -> str:
-    return h.strip().lstrip("\ufeff").replace("（", "(").replace("）", ")").replace(" ", "").lower()
+    """The spelling a header is matched by: NFKC (full-width brackets, ideographic and no-break spaces become
+    ASCII), no whitespace or zero-width characters anywhere (line breaks typed into a header cell included), lower
+    case."""
+    folded = unicodedata.normalize("NFKC", h).translate(_INVISIBLE)
+    return "".join(folded.split()).lower()
+
+
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"))

@@ -42,6 +42,7 @@ CITY_WEIGHTS = {
 }
 PARK_SHARE_IN_ORDOS = 0.08
 CATEGORY_SHARES = {"A": 0.005, "B": 0.02, "C": 0.07, "D": 0.155, "E": 0.30, "F": 0.45}
+FOREIGN_SHARE = 0.02  # high-level talents registered with a passport (outside the coverage block)
 SURNAMES = list("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎")
 GIVEN = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志文斌宇浩然晨阳巴特尔乌兰其木格")
 
@@ -395,6 +396,13 @@ def talents(seed: int, ent: pl.DataFrame, sizes: Sizes) -> pl.DataFrame:
                         zip(employer["region_code"].str.slice(0, 4) + "00", birth_s, seq, strict=True)]) \
         if n else np.empty((0, 17), int)
     id_number = ["".join(map(str, row)) + c for row, c in zip(id_body, ric_check_chars(id_body), strict=True)]
+    # Foreign talents hold a passport (a letter and 8 digits); drawn from a stream of their own, so every other
+    # column is what it was before the document type existed.
+    passport_rng = _rng(seed, "talents-passports")
+    foreign = high & (slot < 0) & (passport_rng.random(n) < FOREIGN_SHARE)
+    passports = [f"{a}{d:08d}" for a, d in zip(passport_rng.choice(list("EGKPX"), n),
+                                                passport_rng.integers(0, 10**8, n), strict=True)]
+    id_number = np.where(foreign, passports, id_number).tolist() if n else id_number
     salary_base = {"A": 3_000_000, "B": 1_500_000, "C": 800_000, "D": 450_000, "E": 280_000, "F": 180_000}
     base = np.array([salary_base.get(c, 0) for c in category], dtype=float)
     base = np.where(scheme == "youth", np.where(degree == "bachelor", 80_000, 120_000), base)
@@ -411,6 +419,7 @@ def talents(seed: int, ent: pl.DataFrame, sizes: Sizes) -> pl.DataFrame:
             rng.integers(0, len(SURNAMES), n), rng.integers(0, len(GIVEN), n), rng.integers(0, len(GIVEN), n),
             strict=True)],
         "id_number": id_number,
+        "id_type": np.where(foreign, "passport", "resident_id"),
         "category": pl.Series(category.tolist(), dtype=pl.String),
         "field": field,
         "employer_uscc": np.where(scheme == "scholarship", None, employer["uscc"].to_numpy()).tolist(),

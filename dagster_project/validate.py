@@ -1,54 +1,144 @@
 """Validation with Pandera (polars backend): every row is accepted or quarantined with its reasons.
 
 The schemas are built from the data contract; every check is a vectorised polars expression (no per-row
-Python). Rows in = rows accepted + rows quarantined, asserted for every registry. Personal data of
-talents is pseudonymised here, before anything is written to a table that can be published.
+Python). Cells are first rewritten to one spelling where the form is unambiguous (cells.py); what is ambiguous is
+quarantined with a reason that says why. Rows in = rows accepted + rows quarantined, asserted for every
+registry. Personal data of talents is pseudonymised here, before anything is written to a table that can be
+published, and masked in every quarantine record.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import date
 
 import pandera.polars as pa
 import polars as pl
 
-from . import reference
+from . import cells, reference
+from .cells import MAX_CELL_CHARS, MAX_DECIMALS, MAX_INTEGER_DIGITS, NUMBER
 from .checkdigits import ric_is_valid, uscc_is_valid
-from .contract import REGISTRIES, VALUE_ALIASES, Column, Registry
+from .contract import ID_TYPES, REGISTRIES, VALUE_ALIASES, Column, Registry
 
-NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
-MAX_DECIMALS = 4
 EARLIEST = date(1949, 10, 1)
-MONEY = pl.Decimal(20, MAX_DECIMALS)
+MONEY = pl.Decimal(MAX_INTEGER_DIGITS + MAX_DECIMALS, MAX_DECIMALS)
+OTHER_DOCUMENT = r"^[A-Z0-9]{5,20}$"  # passports, 港澳台 permits and permanent-residence cards
+SHARED_DOCUMENT = "同一证件号码出现在多个人才编号下：请合并为一条记录（共用该证件的人才编号见 value 列）"
+FAILURE_SCHEMA = {"_idx": pl.UInt32, "field": pl.String, "reason": pl.String, "value": pl.String}
 
 
 @dataclass(frozen=True)
 class Context:
-    """What validation checks against: reference codes, accepted parent keys, today's date."""
+    """What validation checks against: reference codes, accepted parent keys, today's date, and the identity
+    documents that appear under more than one talent_id anywhere in the registry (validation runs in parts)."""
 
     today: date
     regions: frozenset[str]
     parent_keys: pl.Series | None = None
+    shared_documents: pl.DataFrame | None = None
 
     @classmethod
-    def build(cls, today: date, parent_keys: pl.Series | None = None) -> Context:
-        return cls(today, frozenset(reference.payer_regions()["region_code"]), parent_keys)
+    def build(cls, today: date, parent_keys: pl.Series | None = None,
+              shared_documents: pl.DataFrame | None = None) -> Context:
+        return cls(today, frozenset(reference.payer_regions()["region_code"]), parent_keys, shared_documents)
 
 
 def _expr_check(expr_fn, error: str, nullable: bool) -> pa.Check:
+    """A column check; an Excel error value passes it (the error is the row's one reason for that cell)."""
     def check(data: pa.PolarsData) -> pl.LazyFrame:
-        ok = expr_fn(data.key)
+        c = pl.col(data.key)
+        ok = expr_fn(data.key) | cells.is_excel_error(c)
         if nullable:
-            ok = pl.col(data.key).is_null() | ok
+            ok = c.is_null() | ok
         return data.lazyframe.select(ok.fill_null(False).alias(data.key))
 
     return pa.Check(check, error=error)
 
 
 def _parse_date(col: str) -> pl.Expr:
-    return pl.col(col).str.slice(0, 10).str.replace_all("/", "-").str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    return cells.parse_date(pl.col(col))
+
+
+def _date_form(col: str) -> pl.Expr:
+    """ok / time (a time of day) / extra (text after the date) / serial (a bare number) / bad."""
+    c = pl.col(col)
+    return (pl.when(cells.parse_date(c).is_not_null()).then(pl.lit("ok"))
+            .when(cells.has_time_of_day(c)).then(pl.lit("time"))
+            .when(cells.has_extra_text(c)).then(pl.lit("extra"))
+            .when(c.str.contains(r"^[0-9]{5}(\.[0-9]+)?$")).then(pl.lit("serial"))
+            .otherwise(pl.lit("bad")))
+
+
+def _date_checks(ctx: Context, n: bool) -> list[pa.Check]:
+    def form_is_not(form: str):
+        return lambda c: _date_form(c) != form
+
+    return [
+        _expr_check(form_is_not("bad"), "不是有效日期（应为 YYYY-MM-DD）", n),
+        _expr_check(form_is_not("extra"), "日期后有多余文字：日期单元格只能填日期，说明请写在其他列", n),
+        _expr_check(form_is_not("time"), "日期带有时刻（不是 0 点）：请只填日期", n),
+        _expr_check(form_is_not("serial"),
+                    "是数字而不是日期（可能是 Excel 日期序列号）：请把该列设为日期格式后重新导出", n),
+        _expr_check(lambda c: _parse_date(c).is_between(EARLIEST, ctx.today) | _parse_date(c).is_null(),
+                    f"日期不在 {EARLIEST} 至 {ctx.today} 之间", n),
+    ]
+
+
+def _number_checks(n: bool) -> list[pa.Check]:
+    """One reason per cell: not a number, or (for numbers) negative, too many decimals, too many digits."""
+    def is_number(c: str) -> pl.Expr:
+        return pl.col(c).str.contains(NUMBER)
+
+    return [
+        _expr_check(is_number, "不是数字", n),
+        _expr_check(lambda c: ~is_number(c) | ~pl.col(c).str.starts_with("-"), "负数", n),
+        _expr_check(lambda c: ~is_number(c) | ~pl.col(c).str.contains(rf"\.[0-9]{{{MAX_DECIMALS + 1},}}$"),
+                    f"小数位超过 {MAX_DECIMALS} 位", n),
+        _expr_check(lambda c: ~is_number(c) | (cells.integer_digits(pl.col(c)) <= MAX_INTEGER_DIGITS),
+                    f"数值超出范围：整数部分超过 {MAX_INTEGER_DIGITS} 位", n),
+    ]
+
+
+def _region_checks(n: bool) -> list[pa.Check]:
+    payers = reference.payer_regions()["region_code"].to_list()
+    known = reference.load("regions")["region_code"].to_list()
+    return [
+        _expr_check(lambda c: pl.col(c).is_in(known),
+                    "区划代码不在 seeds/reference/regions.csv 中（应为旗县区或园区代码）", n),
+        _expr_check(lambda c: pl.col(c).is_in(payers) | ~pl.col(c).is_in(known),
+                    "区划代码是盟市级或更高一级：所在地应填旗县区或园区代码", n),
+    ]
+
+
+def _document_checks() -> list[pa.Check]:
+    """The number's form depends on the document type (id_type, resident_id where not given)."""
+    kind = pl.col("id_type")
+    return [
+        _expr_check(lambda c: (kind != "resident_id") | ric_is_valid(c),
+                    "身份证号码无效（格式、出生日期或校验位错误）", False),
+        _expr_check(lambda c: ~kind.is_in(ID_TYPES[1:]) | pl.col(c).str.contains(OTHER_DOCUMENT),
+                    "证件号码格式无效（护照、港澳台及外国人永久居留证件应为 5–20 位字母或数字）", False),
+        _expr_check(lambda c: (kind != "passport") | ~ric_is_valid(c),
+                    "证件类型为护照，但号码是居民身份证号码：请把证件类型改为居民身份证", False),
+    ]
+
+
+def _code_checks(col: Column, registry: Registry, n: bool) -> list[pa.Check]:
+    table = CODE_LISTS.get((registry.name, col.name))
+    if table is None:
+        return []
+    allowed = reference.load(table)[col.name].to_list()
+    unknown = f"代码不在 seeds/reference/{table}.csv 中（先在该表中添加）"
+    if col.name != "industry_code":
+        return [_expr_check(lambda c: pl.col(c).is_in(allowed), unknown, n)]
+    two_digits = r"^[0-9]{2}$"
+    return [
+        _expr_check(lambda c: pl.col(c).str.contains(two_digits),
+                    "行业代码应为 2 位数字（GB/T 4754 门类下的大类）；填了中类或小类代码的，取其前 2 位", n),
+        _expr_check(lambda c: pl.col(c).is_in(allowed) | ~pl.col(c).str.contains(two_digits), unknown, n),
+    ]
 
 
 def _column_checks(col: Column, registry: Registry, ctx: Context) -> list[pa.Check]:
@@ -57,37 +147,29 @@ def _column_checks(col: Column, registry: Registry, ctx: Context) -> list[pa.Che
     if k == "uscc":
         return [_expr_check(uscc_is_valid, "统一社会信用代码无效（格式或校验位错误）", n)]
     if k == "id_number":
-        return [_expr_check(ric_is_valid, "身份证号码无效（格式、出生日期或校验位错误）", n)]
+        return _document_checks()
     if k == "region":
-        codes = sorted(ctx.regions)
-        return [_expr_check(lambda c: pl.col(c).is_in(codes),
-                            "区划代码不在 seeds/reference/regions.csv 中（应为旗县区或园区代码）", n)]
+        return _region_checks(n)
     if k == "date":
-        return [
-            _expr_check(lambda c: _parse_date(c).is_not_null(), "不是有效日期（应为 YYYY-MM-DD）", n),
-            _expr_check(lambda c: _parse_date(c).is_between(EARLIEST, ctx.today) | _parse_date(c).is_null(),
-                        f"日期不在 {EARLIEST} 至 {ctx.today} 之间", n),
-        ]
+        return _date_checks(ctx, n)
     if k == "year":
-        return [_expr_check(lambda c: pl.col(c).cast(pl.Int32, strict=False).is_between(1990, ctx.today.year),
-                            f"年度应为 1990 至 {ctx.today.year} 之间的整数", n)]
+        return [_expr_check(lambda c: pl.col(c).str.contains(r"^[0-9]{4}$") & pl.col(c).cast(
+            pl.Int32, strict=False).is_between(1990, ctx.today.year),
+            f"年度应为 1990 至 {ctx.today.year} 之间的整数", n)]
     if k in ("decimal", "integer"):
-        return [
-            _expr_check(lambda c: pl.col(c).str.contains(NUMBER), "不是数字", n),
-            _expr_check(lambda c: ~pl.col(c).str.starts_with("-"), "负数", n),
-            _expr_check(lambda c: ~pl.col(c).str.contains(rf"\.[0-9]{{{MAX_DECIMALS + 1},}}$"),
-                        f"小数位超过 {MAX_DECIMALS} 位", n),
-        ]
+        return _number_checks(n)
     if k == "category":
-        return [_expr_check(lambda c: pl.col(c).is_in(col.choices),
-                            f"不是可选值之一（可选：{'、'.join(col.choices)}）", n)]
+        return [_expr_check(lambda c: pl.col(c).is_in(col.choices), f"不是可选值之一（可选：{_choices(col)}）", n)]
     if k == "code":
-        table = CODE_LISTS.get((registry.name, col.name))
-        if table is not None:
-            allowed = reference.load(table)[col.name].to_list()
-            return [_expr_check(lambda c: pl.col(c).is_in(allowed),
-                                f"代码不在 seeds/reference/{table}.csv 中（先在该表中添加）", n)]
+        return _code_checks(col, registry, n)
     return []
+
+
+def _choices(col: Column) -> str:
+    """`full_time（全职）、flexible（柔性）`: the codes with the Chinese spellings accepted for them."""
+    spellings = VALUE_ALIASES.get(col.name, {})
+    return "、".join(code + (f"（{'、'.join(zh for zh, c in spellings.items() if c == code)}）"
+                            if code in spellings.values() else "") for code in col.choices)
 
 
 # Code columns checked against a reference table of the same column name (seeds/reference/<table>.csv).
@@ -144,40 +226,67 @@ FRIENDLY = {
 
 
 def normalise_values(frame: pl.DataFrame, registry: Registry) -> pl.DataFrame:
-    """Chinese spellings of categorical values -> canonical codes; upper-case check characters."""
+    """One spelling per value where the form is unambiguous: Chinese spellings of categories -> codes, upper-case
+    check characters, numbers, region and division codes, years (cells.py); an absent document type is a
+    resident ID."""
     exprs = []
     for col in registry.columns:
+        c = pl.col(col.name)
         if col.name in VALUE_ALIASES:
-            exprs.append(pl.col(col.name).replace(VALUE_ALIASES[col.name]))
+            c = c.replace(VALUE_ALIASES[col.name])
+        if col.name == "id_type":
+            c = c.fill_null(ID_TYPES[0])
         elif col.kind in ("uscc", "id_number"):
-            exprs.append(pl.col(col.name).str.to_uppercase())
+            c = c.str.to_uppercase()
+        elif col.kind in ("decimal", "integer"):
+            c = cells.normalise_number(c)
+        elif col.kind == "region":
+            c = cells.normalise_region(c)
+        elif col.kind == "year":
+            c = cells.normalise_year(c)
+        elif col.name == "industry_code":
+            c = cells.normalise_division(c)
+        elif col.name not in VALUE_ALIASES:
+            continue
+        # an Excel error value stays as it is, so its reason can quote it
+        exprs.append(pl.when(cells.is_excel_error(pl.col(col.name))).then(pl.col(col.name)).otherwise(c)
+                     .alias(col.name))
     return frame.with_columns(exprs) if exprs else frame
 
 
 def validate(frame: pl.DataFrame, registry: Registry, ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split a text frame into (accepted text rows, quarantine rows: one per failed check)."""
+    """Split a text frame into (accepted rows, normalised; quarantine rows: one per failed check, with the cell
+    and the record as they arrived, personal data masked)."""
     missing = [c.name for c in registry.columns if c.name not in frame.columns and not c.required]
     frame = frame.with_columns([pl.lit(None, pl.String).alias(c) for c in missing])  # as ingest does for files
-    frame = normalise_values(frame, registry).with_row_index("_idx")
+    if "_sheet" not in frame.columns:  # the sheet of an XLSX record; empty for other files
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("_sheet"))
+    original = frame.with_row_index("_idx")
+    frame = normalise_values(original, registry)
     try:
         schema_for(registry, ctx).validate(frame, lazy=True)
-        failures = pl.DataFrame(schema={"_idx": pl.UInt32, "field": pl.String, "reason": pl.String,
-                                        "value": pl.String})
+        failures = pl.DataFrame(schema=FAILURE_SCHEMA)
     except pa.errors.SchemaErrors as err:
         failures = _failures(err.failure_cases, registry, frame.height)
+    failures = pl.concat([failures, _cell_failures(original, registry)])
+    bad = failures["_idx"].unique()
+    rejected = original.filter(pl.col("_idx").is_in(bad.implode()))  # a few per cent
+    failures = pl.concat([_original_values(failures, rejected, registry),
+                          _shared_document_failures(frame, registry, ctx)])
     bad = failures["_idx"].unique()
     accepted = frame.filter(~pl.col("_idx").is_in(bad.implode()))
-    rejected = frame.filter(pl.col("_idx").is_in(bad.implode()))  # raw records only for these: a few per cent
-    quarantine = failures.join(rejected.select("_idx", "_file", "_row"), on="_idx", how="left").join(
-        _raw_records(rejected, registry), on="_idx", how="left")
+    rejected = original.filter(pl.col("_idx").is_in(bad.implode()))
+    types = frame.filter(pl.col("_idx").is_in(bad.implode()))["id_type"] if registry.name == "talents" else None
+    quarantine = failures.join(rejected.select("_idx", "_file", "_sheet", "_row"), on="_idx", how="left").join(
+        rejected.select("_idx", masked_record(registry, types).alias("raw_record")), on="_idx", how="left")
     assert accepted.height + bad.len() == frame.height, "rows in != accepted + quarantined"
-    return accepted.drop("_idx"), quarantine.select("_file", "_row", "field", "reason", "value", "raw_record")
+    return accepted.drop("_idx"), quarantine.select("_file", "_sheet", "_row", "field", "reason", "value",
+                                                         "raw_record")
 
 
 def _failures(cases: pl.DataFrame, registry: Registry, n_rows: int) -> pl.DataFrame:
     """Pandera failure cases -> one row per (row, field, reason). A check pandera could not pin to a row
     (index null, e.g. a column of the wrong type) fails every row: nothing is silently kept."""
-    personal = [c.name for c in registry.columns if c.personal]
     key = "+".join(registry.key)
     cases = cases.with_columns(
         pl.when(pl.col("check") == "multiple_fields_uniqueness").then(pl.lit(key))
@@ -185,8 +294,7 @@ def _failures(cases: pl.DataFrame, registry: Registry, n_rows: int) -> pl.DataFr
         .otherwise(pl.col("column")).fill_null("(row)").alias("field"),
         pl.col("check").replace(FRIENDLY).alias("reason"),
         # A check across columns reports the whole row as its failure case: the masked row is in raw_record.
-        pl.when(pl.col("column").is_in(personal) | (pl.col("schema_context") == "DataFrameSchema"))
-        .then(pl.lit(None, pl.String))
+        pl.when(pl.col("schema_context") == "DataFrameSchema").then(pl.lit(None, pl.String))
         .otherwise(pl.col("failure_case").cast(pl.String)).alias("value"),
     )
     pinned = cases.filter(pl.col("index").is_not_null()).select(
@@ -198,10 +306,94 @@ def _failures(cases: pl.DataFrame, registry: Registry, n_rows: int) -> pl.DataFr
     return pinned.unique(maintain_order=True)
 
 
-def _raw_records(frame: pl.DataFrame, registry: Registry) -> pl.DataFrame:
-    masked = frame.with_columns([mask(pl.col(c.name), c.kind).alias(c.name) for c in registry.columns if c.personal])
-    cols = [c.name for c in registry.columns]
-    return masked.select("_idx", pl.struct(cols).struct.json_encode().alias("raw_record"))
+def _free_columns(registry: Registry) -> list[Column]:
+    """Non-personal columns whose values no check confines (names, identifiers without a code list)."""
+    return [c for c in registry.columns if not c.personal and (c.kind == "text" or (
+        c.kind == "code" and (registry.name, c.name) not in CODE_LISTS))]
+
+
+def _cell_failures(frame: pl.DataFrame, registry: Registry) -> pl.DataFrame:
+    """Checks on the cells as they arrived, every column (nullable ones too): Excel error values, a formula saved
+    without its value, over-long cells, and a resident ID number in a column that is not personal."""
+    free = {c.name for c in _free_columns(registry)}
+    flags = []
+    for col in registry.columns:
+        c = pl.col(col.name)
+        label = col.aliases[0] if col.aliases else col.name
+        flags += [
+            pl.when(c == cells.NO_CACHED_VALUE).then(pl.lit("公式没有计算结果：请在 Excel 中重新计算并保存后再导出"))
+            .when(cells.is_excel_error(c))
+            .then(pl.format("Excel 错误值 {}：请在源表中更正后重新导出", c.str.to_uppercase()))
+            .alias(f"{col.name}\x00excel"),
+            pl.when(c.str.len_chars() > MAX_CELL_CHARS).then(pl.lit(f"单元格超过 {MAX_CELL_CHARS} 个字符"))
+            .alias(f"{col.name}\x00length"),
+        ]
+        if col.name in free:
+            flags.append(pl.when(cells.holds_resident_id(c)).then(
+                pl.lit(f"{label}不得使用身份证号码（个人信息不得公开）：请改用其他编号或删除该号码"))
+                .alias(f"{col.name}\x00resident_id"))
+    long = frame.select("_idx", *flags).unpivot(index="_idx", variable_name="_check", value_name="_reason")
+    return long.filter(pl.col("_reason").is_not_null()).select(
+        "_idx", pl.col("_check").str.split("\x00").list.first().alias("field"), pl.col("_reason").alias("reason"),
+        pl.lit(None, pl.String).alias("value"))
+
+
+def _original_values(failures: pl.DataFrame, rejected: pl.DataFrame, registry: Registry) -> pl.DataFrame:
+    """The value of a failed cell as it arrived (not normalised), ID numbers masked, personal cells left out."""
+    cols = [c.name for c in registry.columns if not c.personal]
+    cells_in = rejected.select("_idx", *cols).unpivot(index="_idx", variable_name="_field", value_name="_arrived")
+    out = failures.join(cells_in, left_on=["_idx", "field"], right_on=["_idx", "_field"], how="left",
+                        maintain_order="left")
+    value = pl.when(pl.col("field").is_in(cols)).then(pl.col("_arrived")).otherwise(pl.col("value"))
+    value = cells.mask_resident_ids(value)
+    value = pl.when(value.str.len_chars() > MAX_CELL_CHARS).then(value.str.slice(0, MAX_CELL_CHARS) + "…") \
+        .otherwise(value)
+    personal = [c.name for c in registry.columns if c.personal]
+    return out.select("_idx", "field", "reason", pl.when(pl.col("field").is_in(personal)).then(None)
+                      .otherwise(value).cast(pl.String).alias("value"))
+
+
+def _documents(frame: pl.DataFrame) -> pl.DataFrame:
+    """(talent_id, id_type, id_number) with the document normalised as validation normalises it."""
+    return frame.select(
+        "talent_id",
+        pl.col("id_type").cast(pl.String).replace(VALUE_ALIASES["id_type"]).fill_null(ID_TYPES[0]).alias("id_type"),
+        pl.col("id_number").cast(pl.String).str.to_uppercase().alias("id_number"))
+
+
+def shared_documents(people: pl.DataFrame) -> pl.DataFrame:
+    """Documents (id_type, id_number) that appear under more than one talent_id, with those talent_ids
+    (`RC1、RC2`, at most 10 listed): the same person registered several times would be paid several times."""
+    ids = pl.col("talent_ids")
+    return (_documents(people).drop_nulls().unique()
+            .group_by("id_type", "id_number").agg(pl.col("talent_id").sort().alias("talent_ids"))
+            .filter(ids.list.len() > 1)
+            .select("id_type", "id_number", (ids.list.head(10).list.join("、") + pl.when(ids.list.len() > 10)
+                    .then(pl.format(" 等 {} 个", ids.list.len())).otherwise(pl.lit(""))).alias("talent_ids")))
+
+
+def _shared_document_failures(frame: pl.DataFrame, registry: Registry, ctx: Context) -> pl.DataFrame:
+    if registry.name != "talents":
+        return pl.DataFrame(schema=FAILURE_SCHEMA)
+    shared = ctx.shared_documents if ctx.shared_documents is not None else shared_documents(frame)
+    return frame.select("_idx", "id_type", "id_number").join(shared, on=["id_type", "id_number"]).select(
+        "_idx", pl.lit("talent_id").alias("field"), pl.lit(SHARED_DOCUMENT).alias("reason"),
+        pl.col("talent_ids").alias("value"))
+
+
+def masked_record(registry: Registry, id_types: pl.Series | None = None) -> pl.Expr:
+    """The row as JSON (canonical column names, cells as given) with personal columns masked and any resident ID
+    number elsewhere masked too. `id_types`: the rows' normalised document types (else read from the row)."""
+    kind = pl.lit(id_types) if id_types is not None else pl.col("id_type") if registry.name == "talents" else None
+    fields = []
+    for c in registry.columns:
+        if c.personal and c.kind == "id_number":
+            fields.append(mask_document(pl.col(c.name), kind).alias(c.name))
+        elif c.personal:
+            fields.append(mask(pl.col(c.name), c.kind).alias(c.name))
+        else:
+            fields.append(cells.mask_resident_ids(pl.col(c.name)).alias(c.name))
+    return pl.struct(fields).struct.json_encode()
 
 
 def mask(expr: pl.Expr, kind: str) -> pl.Expr:
@@ -212,34 +404,49 @@ def mask(expr: pl.Expr, kind: str) -> pl.Expr:
     return expr.str.slice(0, 1) + pl.lit("**")
 
 
-def pseudonym(id_number: str, salt: str) -> str:
-    return hashlib.sha256(f"{salt}:{id_number}".encode()).hexdigest()[:16]
+def mask_document(number: pl.Expr, id_type: pl.Expr | None) -> pl.Expr:
+    """A resident ID (or a number of unknown type) as mask() shows it; any other document as its first character
+    and 8 asterisks, whatever its length (`E********`)."""
+    if id_type is None:
+        return mask(number, "id_number")
+    resident = id_type.replace(VALUE_ALIASES["id_type"]).fill_null(ID_TYPES[0]) == ID_TYPES[0]
+    return pl.when(resident | number.is_null()).then(mask(number, "id_number")) \
+        .otherwise(number.str.slice(0, 1) + pl.lit("*" * 8))
+
+
+def pseudonym(id_type: str, number: str, salt: str) -> str:
+    """person_key: HMAC-SHA256 keyed with the salt over the whole document (type and number), 16 hex characters.
+    A keyed hash: without the key, guessing ID numbers and hashing them tells nothing."""
+    return hmac.digest(salt.encode(), f"{id_type}:{number}".encode(), hashlib.sha256).hex()[:16]
 
 
 def typed(accepted: pl.DataFrame, registry: Registry, salt: str) -> pl.DataFrame:
-    """Cast accepted text rows to their types; talents get a pseudonymous key instead of name and ID."""
+    """Cast accepted (validated, normalised) text rows to their types with the parsers validation used, so no
+    cast can fail; talents get a pseudonymous key instead of name and document number."""
     exprs = []
     for col in registry.columns:
         c = pl.col(col.name)
         if col.kind == "date":
             exprs.append(_parse_date(col.name).alias(col.name))
         elif col.kind == "year":
-            exprs.append(c.cast(pl.Int32))
+            exprs.append(c.cast(pl.Int32, strict=False))
         elif col.kind in ("decimal", "integer"):
             exprs.append(c.cast(MONEY))
         elif col.personal:
             continue
         else:
             exprs.append(c)
-    out = accepted.select(*exprs, "_file", "_row")
+    out = accepted.select(*exprs, "_file", "_sheet", "_row")
     if registry.name == "talents":
-        # SHA-256 per person: talents are a few per cent of enterprises, so this stays well under a second.
-        digest = accepted["id_number"].map_elements(lambda v: pseudonym(v, salt), return_dtype=pl.String)
+        # One HMAC per person: talents are a few per cent of enterprises, so this stays around a second.
+        keys = [pseudonym(t, v, salt) for t, v in zip(accepted["id_type"], accepted["id_number"], strict=True)]
+        resident = pl.col("id_type") == ID_TYPES[0]
         out = out.with_columns(
-            person_key=digest,
+            person_key=pl.Series(keys, dtype=pl.String),
             name_masked=accepted.select(mask(pl.col("name"), "text")).to_series(),
-            id_masked=accepted.select(mask(pl.col("id_number"), "id_number")).to_series(),
-            birth_year=accepted["id_number"].str.slice(6, 4).cast(pl.Int32),  # the year only: see mask()
+            id_masked=accepted.select(mask_document(pl.col("id_number"), pl.col("id_type"))).to_series(),
+            # the year only (see mask()); other documents carry no birth date
+            birth_year=accepted.select(pl.when(resident).then(pl.col("id_number").str.slice(6, 4).cast(
+                pl.Int32, strict=False))).to_series(),
         )
     return out
-

@@ -25,7 +25,7 @@ GOOD2 = code("91150602MA0000002")
 
 def read(path: Path) -> tuple[ingest.LandingFile, pl.DataFrame]:
     lf = ingest.discover(path.parent)[0]
-    return lf, ingest.read_text(lf, path.parent / "scratch")
+    return lf, ingest.read_text(lf, path.parent / "scratch")[0]
 
 
 HEADER_ZH = "统一社会信用代码,企业名称,所在地区划代码,行业代码,成立日期,所有制"
@@ -40,7 +40,7 @@ def test_generated_registry_every_row_accounted_for(tmp_path):
     parent = None
     for lf in ingest.discover(tmp_path):
         assert lf.registry in REGISTRIES and len(lf.sha256) == 64
-    frames = {lf.registry: ingest.read_text(lf, tmp_path / "scratch") for lf in ingest.discover(tmp_path)}
+    frames = {lf.registry: ingest.read_text(lf, tmp_path / "scratch")[0] for lf in ingest.discover(tmp_path)}
     for name in LOAD_ORDER:
         spec = REGISTRIES[name]
         ctx = validate.Context.build(TODAY, parent if spec.parent else None)
@@ -54,7 +54,11 @@ def test_generated_registry_every_row_accounted_for(tmp_path):
             parent = typed["uscc"]
     # Personal data never leaves validation in clear.
     assert "name" not in typed.columns and "id_number" not in typed.columns
-    assert typed["id_masked"].str.contains(r"^\d{4}\*{14}$").all() and "birth_date" not in typed.columns
+    resident = typed.filter(pl.col("id_type") == "resident_id")
+    assert resident["id_masked"].str.contains(r"^\d{4}\*{14}$").all() and "birth_date" not in typed.columns
+    others = typed.filter(pl.col("id_type") != "resident_id")  # passports: 1 character shown, no birth year
+    assert others["id_masked"].str.contains(r"^[A-Z]\*{8}$").all() and others["birth_year"].is_null().all()
+    assert resident["birth_year"].is_between(1950, 2010).all()
 
 
 def test_gbk_file_with_chinese_headers_and_bad_rows_names_file_row_field(tmp_path):
@@ -110,13 +114,13 @@ def test_a_file_that_names_no_registry_is_refused(tmp_path):
     path.write_text("a,b\n1,2\n", encoding="utf-8")
     lf = ingest.discover(tmp_path)[0]
     assert lf.registry is None
-    with pytest.raises(ingest.FileRefused, match="random_export.csv: the file name does not name a registry"):
+    with pytest.raises(ingest.FileRefused, match="random_export.csv: 文件名不属于任何登记库"):
         ingest.read_text(lf, tmp_path / "scratch")
 
 
 @pytest.mark.parametrize("content, reason", [
-    (b"", "the file is empty"),
-    ("统一社会信用代码,企业名称\n".encode(), "missing required column(s) region_code (所在地区划代码)"),
+    (b"", "文件为空"),
+    ("统一社会信用代码,企业名称\n".encode(), "缺少企业名录的必填列 所在地区划代码（region_code）"),
 ])
 def test_whole_file_refused_with_reason(tmp_path, content, reason):
     path = tmp_path / "enterprises.csv"
@@ -194,5 +198,5 @@ def test_xlsx_beyond_a_sheet_is_written_as_several_files_read_back_whole(tmp_pat
     assert [p.name for p in paths] == ["projects.xlsx", "projects_2.xlsx", "projects_3.xlsx"]
     files = ingest.discover(tmp_path)
     assert [f.registry for f in files] == ["projects"] * 3
-    back = pl.concat([ingest.read_text(f, tmp_path / "scratch") for f in files])
+    back = pl.concat([ingest.read_text(f, tmp_path / "scratch")[0] for f in files])
     assert back.height == 20 and sorted(back["project_id"]) == sorted(frame["project_id"])
