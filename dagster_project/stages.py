@@ -105,7 +105,10 @@ def validate_registries(conn: duckdb.DuckDBPyConnection, settings: Settings, run
     parent_keys = None
     for name in LOAD_ORDER:
         spec = REGISTRIES[name]
-        ctx = validate.Context.build(today, parent_keys if spec.parent else None)
+        # The same document under several talent_ids may fall in different parts: found over the whole registry.
+        shared = validate.shared_documents(query(
+            conn, "SELECT DISTINCT talent_id, id_type, id_number FROM staging.talents")) if name == "talents" else None
+        ctx = validate.Context.build(today, parent_keys if spec.parent else None, shared)
         parts_folder = settings.staging_dir / f"{name}.parts"
         chunks = _chunks(conn, name, spec, settings.validate_chunk_rows, parts_folder)
         quarantine, rows_in, accepted, typed_files = _validate_chunks(conn, name, spec, ctx, chunks, settings, log)
