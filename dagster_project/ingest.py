@@ -188,7 +188,16 @@ def _read_xlsx(lf: LandingFile, registry: Registry) -> list[Part]:
     lf.header_row = book.sheets[0].header_row
     lf.rows_in = sum(s.records for s in book.sheets)
     lf.blank_rows = sum(s.blank_rows for s in book.sheets)
-    return [Part([c for c in s.frame.columns if c != "_row"], s.frame, s.name) for s in book.sheets]
+    return [_sheet_part(s) for s in book.sheets]
+
+
+def _sheet_part(sheet) -> Part:
+    """The sheet's header cells as written: the reader names a blank header cell 「列N」 and a repeated one
+    「<header>（列N）」 to keep frame columns unique; a repeat must still meet its twin in `_canonical`."""
+    columns = [c for c in sheet.frame.columns if c != "_row"]
+    header = ["" if re.fullmatch(r"列\d+", c) else re.sub(r"（列\d+）$", "", c) for c in columns]
+    positional = {c: f"c{i}" for i, c in enumerate(columns)}
+    return Part(header, sheet.frame.rename(positional), sheet.name)
 
 
 def _read_parquet(lf: LandingFile) -> Part:
@@ -232,8 +241,10 @@ def _canonical(part: Part, lf: LandingFile, registry: Registry) -> tuple[pl.Data
         canon = known.get(normalise_header(header))
         if canon:
             sources.setdefault(canon, []).append(col)
-        elif header.strip() and header not in lf.extra_columns:
+        elif header.strip() and header.strip() not in lf.extra_columns:
             lf.extra_columns.append(header.strip())
+        elif not header.strip() and part.frame[col].str.strip_chars().str.len_chars().max():
+            lf.extra_columns.append(f"第{positional.index(col) + 1}列（无表头）")  # data without a name: listed
     missing = [c for c in registry.columns if c.required and c.name not in sources]
     if missing:
         named = "、".join(f"{c.aliases[0] if c.aliases else c.name}（{c.name}）" for c in missing)

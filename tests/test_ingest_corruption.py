@@ -199,3 +199,25 @@ def test_a_gbk_export_leaves_no_clear_copy_behind(tmp_path, seed):
     frame, _ = ingest.read_text(lf, tmp_path / "scratch")
     assert frame.height == 2 and lf.encoding == "gb18030"
     assert not list((tmp_path / "scratch").iterdir())
+
+
+def test_the_file_log_lists_skipped_and_unknown_files_apart_from_refused_ones(tmp_path):
+    import dataclasses
+
+    import duckdb
+
+    from dagster_project import stages
+    from dagster_project.settings import Settings
+
+    settings = dataclasses.replace(Settings(), data_dir=tmp_path, use_landing_as_is=True)
+    settings.landing_dir.mkdir(parents=True)
+    (settings.landing_dir / "enterprises.csv").write_text("\n".join([HEADER, *ROWS[:3]]) + "\n", encoding="utf-8")
+    (settings.landing_dir / "~$projects.xlsx").write_bytes(b"\x00")
+    (settings.landing_dir / "工资表.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (settings.landing_dir / "talents.csv").write_text("人才编号,姓名\nRC1,张三\n", encoding="utf-8")
+    with duckdb.connect() as conn:
+        log = stages.ingest_landing(conn, settings, "run", log=lambda _: None)
+    got = {r["file"]: (r["status"], r["rows_in"]) for r in log.to_dicts()}
+    assert got == {"enterprises.csv": ("read", 3), "~$projects.xlsx": ("skipped", 0), "工资表.csv": ("unknown", 0),
+                   "talents.csv": ("refused", 1)}  # a refused file keeps the records it holds back
+    assert "缺少人才库的必填列" in log.filter(pl.col("file") == "talents.csv")["message"][0]
