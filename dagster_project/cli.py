@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -23,28 +24,49 @@ def _instance():
 
 def cmd_run(_: argparse.Namespace) -> int:
     from .definitions import build_defs
+    from .publish import published_run
 
     settings = get_settings()
     defs = build_defs(settings)
     started = time.perf_counter()
-    print(f"nightly run: {settings.enterprises:,} synthetic enterprises, data in {settings.data_dir}", flush=True)
+    run_id = str(uuid.uuid4())
+    print(f"nightly run {run_id}: {settings.enterprises:,} synthetic enterprises, data in {settings.data_dir}",
+          flush=True)
     result = defs.resolve_job_def("nightly").execute_in_process(
-        instance=_instance(), raise_on_error=False,
+        instance=_instance(), raise_on_error=False, run_id=run_id,
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
     )
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.is_step_failure]
-        print(f"\nRUN FAILED (steps: {failed}); the last published warehouse is unchanged: {settings.published_db}",
-              file=sys.stderr)
+        print(f"\nRUN FAILED (steps: {failed}); the last published warehouse and pages are unchanged: "
+              f"{settings.published_db}", file=sys.stderr)
+        for message in _errors(result):
+            print(f"  {message}", file=sys.stderr)
         return 1
     checks = [e.event_specific_data for e in result.all_events
               if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     failed_checks = [c.check_name for c in checks if not c.passed]
-    if failed_checks or not settings.published_db.exists():
+    published = published_run(settings.published_db)
+    if failed_checks or published is None or published[0] != run_id:
         print(f"\nRUN STOPPED: asset check(s) failed: {failed_checks}; nothing published.", file=sys.stderr)
         return 1
     print(f"\nrun {result.run_id} finished in {time.perf_counter() - started:.1f}s")
     return cmd_summary(None)
+
+
+def _errors(result) -> list[str]:
+    """The first line of each error the run reported (a refused lock, a step's exception), once each."""
+    seen: list[str] = []
+    for event in result.all_events:
+        error = getattr(event.event_specific_data, "error", None)
+        while error is not None:
+            line = (error.message or "").strip().splitlines()[0] if error.message else ""
+            if line.startswith("dagster_project."):  # our own errors: the message is what to read
+                line = line.split(": ", 1)[-1]
+            if line and line not in seen and "error occurred" not in line and "resource_fn" not in line:
+                seen.append(line)
+            error = error.cause
+    return seen
 
 
 def cmd_summary(_: argparse.Namespace | None) -> int:
@@ -56,7 +78,7 @@ def cmd_summary(_: argparse.Namespace | None) -> int:
         return 1
     with duckdb.connect(str(settings.published_db), read_only=True) as conn:
         run = conn.execute("SELECT run_id, finished_at, catalogue_version FROM audit.runs "
-                           "ORDER BY finished_at DESC LIMIT 1").fetchone()
+                           "WHERE status IN ('published', 'succeeded') ORDER BY finished_at DESC LIMIT 1").fetchone()
         table = summary(conn)
         others = other_kinds(conn)
         outlook = conn.execute("""
@@ -216,7 +238,8 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     cfg = forecast.load_config(documents={d["document"] for d in cat.documents})
     with duckdb.connect(str(settings.build_db), read_only=True) as conn:
         as_of = conn.execute("SELECT CAST(json_extract_string(parameters, '$.as_of') AS DATE) FROM audit.runs "
-                             "WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1").fetchone()
+                             "WHERE status IN ('published', 'succeeded') ORDER BY finished_at DESC LIMIT 1"
+                             ).fetchone()
         built = conn.execute("SELECT catalogue_version FROM catalogue.version").fetchone()[0]
         if as_of is None or built != cat.version:
             print("the last build is missing or used another catalogue: run `make run` first", file=sys.stderr)

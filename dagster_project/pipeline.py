@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from . import backtest, dashboards, forecast, partitions, publish, scenarios, stages, talent_classifier
+from . import backtest, dashboards, forecast, partitions, publish, scenarios, stages, talent_classifier, writer
 from .catalogue import load as load_catalogue_files
 from .ledger import reconciliation_failures
 from .settings import REPO_ROOT, get_settings
@@ -31,6 +31,13 @@ def code_version() -> str:
                               text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def run_parameters() -> dict:
+    """The run's parameters as audit.runs records them."""
+    settings = get_settings()
+    return {"enterprises": settings.enterprises, "seed": settings.seed, "bad_row_share": settings.bad_row_share,
+            "as_of": str(today())}
 
 
 @dg.asset(group_name=GROUP,
@@ -216,30 +223,34 @@ def _run_info(conn, run_id: str) -> dict:
 
 
 @dg.asset(group_name=GROUP, deps=[liability_ledger, forecast_liabilities, forecast_backtest, scenario_results],
-          description="Static dashboard pages in dashboards/ (offline, Simplified Chinese).")
+          description="Static dashboard pages (offline, Simplified Chinese), built aside in dashboards/.site/<run_id>; "
+                      "published_warehouse puts them live together with the warehouse.")
 def dashboard_site(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     settings = get_settings()
+    staged = publish.site_dir(settings, context.run.run_id)
     with duckdb.get_connection() as conn:
         stages.ensure_runs_table(conn)  # the first run has no earlier run to list
-        pages = dashboards.build_site(conn, settings.dashboards_dir, _run_info(conn, context.run.run_id),
-                                      settings.published_db)
-    context.log.info(f"dashboards written: {', '.join(str(p) for p in pages)}")
-    return dg.MaterializeResult(metadata={"pages": ", ".join(str(p) for p in pages)})
+        pages = dashboards.build_site(conn, staged, _run_info(conn, context.run.run_id), settings.published_db)
+    built = publish.seal_site(staged)
+    context.log.info(f"dashboards built in {built} (live after publication): {', '.join(p.name for p in pages)}")
+    return dg.MaterializeResult(metadata={"site": str(built), "pages": ", ".join(p.name for p in pages)})
 
 
 @dg.asset(group_name=GROUP, deps=[liability_ledger, dashboard_site, talent_candidates],
-          description="The auditors' warehouse: a new read-only snapshot, atomically replacing the last one.")
+          description="The auditors' warehouse (read-only, 0444) and this run's pages, put live together: the "
+                      "warehouse by an atomic rename, then the pages (publish.py).")
 def published_warehouse(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     settings = get_settings()
-    started = context.instance.get_run_stats(context.run.run_id).start_time or time.time()
+    run_id = context.run.run_id
     with duckdb.get_connection() as conn:
         version = conn.execute("SELECT catalogue_version FROM catalogue.version").fetchone()[0]
-        stages.record_run(conn, context.run.run_id, "succeeded", started, version,
-                          {"enterprises": settings.enterprises, "seed": settings.seed,
-                           "bad_row_share": settings.bad_row_share, "as_of": str(today())}, code_version())
-        path = publish.publish(conn, settings, context.run.run_id)
-    context.log.info(f"published {path}")
-    return dg.MaterializeResult(metadata={"path": str(path)})
+        stages.record_run(conn, run_id, stages.STARTED, started_at=time.time(), cat_version=version,
+                          params=run_parameters(), code_version=code_version())
+        done = publish.publish(conn, settings, run_id, context.log.warning)
+        stages.record_run(conn, run_id, stages.PUBLISHED, finished_at=done.finished_at)
+    writer.log_event(settings, run_id, stages.PUBLISHED, catalogue_version=version)
+    context.log.info(f"published {done.path} and the pages of run {run_id}")
+    return dg.MaterializeResult(metadata={"path": str(done.path)})
 
 
 @dg.failure_hook(required_resource_keys={"duckdb"})
@@ -247,15 +258,20 @@ def record_failed_run(context: dg.HookContext) -> None:
     """A failed step (or a blocking check) is written to audit.runs in the build database, so the next published
     warehouse shows that this night's run failed and where; the published warehouse itself stays as it was."""
     reason = f"failed at {context.step_key}: {type(context.op_exception).__name__}: {context.op_exception}"[:2000]
-    settings = get_settings()
-    with context.resources.duckdb.get_connection() as conn:
-        try:
-            version = conn.execute("SELECT catalogue_version FROM catalogue.version").fetchone()[0]
-        except Exception:  # the catalogue itself may be what failed
-            version = "unknown"
-        stages.record_run(conn, context.run_id, reason, time.time(), version,
-                          {"enterprises": settings.enterprises, "seed": settings.seed, "as_of": str(today())},
-                          code_version())
+    try:  # fails at once, not after retries, when the disk is full or read-only (warehouse.connect_writer)
+        with context.resources.duckdb.get_connection() as conn:
+            try:
+                version = conn.execute("SELECT catalogue_version FROM catalogue.version").fetchone()[0]
+            except Exception:  # the catalogue itself may be what failed
+                version = "unknown"
+            stages.record_run(conn, context.run_id, reason, started_at=time.time(), cat_version=version,
+                              params=run_parameters(), code_version=code_version())
+    except Exception as exc:  # noqa: BLE001 - the step's own error is the one to report
+        context.log.error(f"未能把失败写入构建数据库的 audit.runs：{exc}")
+    try:
+        writer.log_event(get_settings(), context.run_id, reason)
+    except OSError as exc:
+        context.log.error(f"未能把失败写入运行日志 {get_settings().run_log}：{exc}")
 
 
 CITY_PARTITIONS = dg.StaticPartitionsDefinition(partitions.partition_keys())

@@ -7,6 +7,7 @@ operators override them with NMG_* environment variables (see docs/operations.md
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +45,8 @@ class Settings:
     validate_chunk_rows: int = field(default_factory=lambda: int(os.environ.get("NMG_VALIDATE_CHUNK_ROWS",
                                                                                  "2000000")))
     keep_snapshots: int = field(default_factory=lambda: int(os.environ.get("NMG_KEEP_SNAPSHOTS", "7")))
-    pseudonym_salt: str = field(default_factory=lambda: os.environ.get("NMG_PSEUDONYM_SALT", "nmg-fiscal-dev"))
+    # Seconds a run waits for another run on the same data folder to finish before it gives up (0: refuse at once).
+    lock_wait_seconds: float = field(default_factory=lambda: float(os.environ.get("NMG_LOCK_WAIT", "0")))
 
     @property
     def landing_dir(self) -> Path:
@@ -88,6 +90,70 @@ class Settings:
     @property
     def snapshots_dir(self) -> Path:
         return self.data_dir / "warehouse" / "snapshots"
+
+    @property
+    def run_log(self) -> Path:
+        """One JSON line per run event (started, failed, published …) beside the warehouse, readable by auditors."""
+        return self.data_dir / "warehouse" / "runs.jsonl"
+
+    @property
+    def lock_file(self) -> Path:
+        """Held (flock) by the one run that writes this data folder; names that run."""
+        return self.data_dir / ".run.lock"
+
+    @property
+    def salt_file(self) -> Path:
+        """This installation's pseudonym secret, made on first use (0600) unless NMG_PSEUDONYM_SALT is set."""
+        return self.data_dir / "secrets" / "pseudonym_salt"
+
+    @property
+    def pseudonym_salt(self) -> str:
+        """The secret keying person_key: NMG_PSEUDONYM_SALT, else this installation's secret file."""
+        value = os.environ.get("NMG_PSEUDONYM_SALT")
+        if value is not None:
+            return _checked_salt(value, "环境变量 NMG_PSEUDONYM_SALT", self.salt_file)
+        return _installation_salt(self.salt_file)
+
+
+DEV_SALT = "nmg-fiscal-dev"  # the default of earlier versions, public in the repository's history: refused
+MIN_SALT_CHARS = 16
+
+
+class SaltError(RuntimeError):
+    """The pseudonym secret is public, too short or readable by other accounts."""
+
+
+def _checked_salt(value: str, source: str, salt_file: Path) -> str:
+    if value.strip() == DEV_SALT or len(value.strip()) < MIN_SALT_CHARS:
+        raise SaltError(f"{source} 的假名化密钥是开发用的公开值或少于 {MIN_SALT_CHARS} 个字符，用它生成的 person_key "
+                        f"可被逆推出身份证号：删除这项设置（运行会在 {salt_file} 生成本机专用的随机密钥），"
+                        "或改为至少 32 个随机字符的密钥后重新运行。")
+    return value.strip()
+
+
+def _installation_salt(path: Path) -> str:
+    """Read this installation's secret, creating it (random, 0600, in a 0700 folder) on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(path.parent, 0o700)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, (secrets.token_hex(32) + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)  # never replaces a secret another process made first
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise SaltError(f"假名化密钥文件 {path} 的权限是 {mode:o}，其他账户可以读取：执行 chmod 600 {path} "
+                        "后重新运行。")
+    return _checked_salt(path.read_text(encoding="utf-8"), f"密钥文件 {path}", path)
 
 
 def get_settings() -> Settings:

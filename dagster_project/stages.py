@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -211,15 +211,27 @@ def ensure_runs_table(conn: duckdb.DuckDBPyConnection) -> None:
         parameters JSON)""")
 
 
-def record_run(conn: duckdb.DuckDBPyConnection, run_id: str, status: str, started_at: float, cat_version: str,
-               params: dict, code_version: str) -> None:
+STARTED, PUBLISHED, UNPUBLISHED, INTERRUPTED = "started", "published", "unpublished", "interrupted"
+
+
+def record_run(conn: duckdb.DuckDBPyConnection, run_id: str, status: str, *, started_at: float | None = None,
+               cat_version: str | None = None, params: dict | None = None, code_version: str | None = None,
+               finished_at: datetime | None = None) -> bool:
+    """Write a run's status to audit.runs; False if the row already holds a final status. A status only moves on
+    from `started` (to `failed at …`, `unpublished`, `interrupted` or `published`), so the first failure is the one
+    kept; `published` replaces anything, since the published file itself shows it. Values not given are kept."""
     ensure_runs_table(conn)
-    if status != "succeeded" and conn.execute("SELECT count(*) FROM audit.runs WHERE run_id = ?",
-                                              [run_id]).fetchone()[0]:
-        return  # the first failure of a run is the one to keep
-    conn.execute("DELETE FROM audit.runs WHERE run_id = ?", [run_id])
-    conn.execute("INSERT INTO audit.runs VALUES (?, to_timestamp(?), now(), ?, ?, ?, ?)",
-                 [run_id, started_at, status, code_version, cat_version, json.dumps(params, ensure_ascii=False)])
+    row = conn.execute("SELECT status, started_at, catalogue_version, parameters, code_version FROM audit.runs "
+                       "WHERE run_id = ?", [run_id]).fetchone()
+    if row and (row[0] == status != STARTED or (row[0] != STARTED and status != PUBLISHED)):
+        return False
+    old = row or (None,) * 5
+    started = old[1] or (datetime.fromtimestamp(started_at, UTC) if started_at is not None else None)
+    finished = None if status == STARTED else (finished_at or datetime.now(UTC))
+    conn.execute("INSERT OR REPLACE INTO audit.runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 [run_id, started, finished, status, code_version or old[4], cat_version or old[2],
+                  json.dumps(params, ensure_ascii=False) if params is not None else old[3]])
+    return True
 
 
 def other_kinds(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -25,9 +25,9 @@ COMMENT ON COLUMN pub.audit.quarantine.reason IS 'Check that failed, in Chinese,
 COMMENT ON COLUMN pub.audit.quarantine.value IS 'The failing cell as text; NULL for talents'' name/ID, for (row) checks and for composite-key duplicates (see raw_record)';
 COMMENT ON COLUMN pub.audit.quarantine.raw_record IS 'The whole row as JSON text: canonical column names, trimmed, categories mapped to codes, talents'' name and ID masked';
 COMMENT ON COLUMN pub.audit.runs.run_id IS 'Dagster run id (key); the snapshot is snapshots/warehouse-<run_id>.duckdb';
-COMMENT ON COLUMN pub.audit.runs.started_at IS 'Run start (TIMESTAMPTZ); for a failed run, the time of the failure';
-COMMENT ON COLUMN pub.audit.runs.finished_at IS 'Time the row was written (TIMESTAMPTZ): just before publication, or at the failure';
-COMMENT ON COLUMN pub.audit.runs.status IS 'succeeded, or failed at <step>: <error> (written by a failure hook, first failing step)';
+COMMENT ON COLUMN pub.audit.runs.started_at IS 'Run start, when the run took the data folder (TIMESTAMPTZ)';
+COMMENT ON COLUMN pub.audit.runs.finished_at IS 'When the run ended (TIMESTAMPTZ): published = the file was sealed, just before the rename that made it visible; failed = the failure; interrupted = when the next run found it; NULL while started';
+COMMENT ON COLUMN pub.audit.runs.status IS 'published (this file or an earlier published one), failed at <step>: <error> (first failing step), unpublished (ended without a publication step), interrupted (the process died: found by the next run); succeeded in files published before this status list';
 COMMENT ON COLUMN pub.audit.runs.code_version IS 'Short git commit of the pipeline code, or unknown';
 COMMENT ON COLUMN pub.audit.runs.catalogue_version IS 'Catalogue version the run used (= catalogue.version.catalogue_version)';
 COMMENT ON COLUMN pub.audit.runs.parameters IS 'JSON: enterprises, seed, bad_row_share (synthetic generator; meaningless with real exports) and as_of (run date, YYYY-MM-DD)';

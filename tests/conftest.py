@@ -15,6 +15,7 @@ from dagster_project.ledger import build_ledger, reconciliation_failures, write_
 from dagster_project.warehouse import write_table
 
 AS_OF = 2026
+TEST_SALT = "test-salt-not-a-secret-0123456789"  # tests only; a real installation makes its own (settings.py)
 ENT = "enterprises"
 
 
@@ -109,6 +110,7 @@ def run_env(tmp_path, monkeypatch, fit_cache):
     monkeypatch.setenv("NMG_DASHBOARDS_DIR", str(tmp_path / "dashboards"))
     monkeypatch.setenv("NMG_ENTERPRISES", "20000")  # the default registry: every costed rule must book lines
     monkeypatch.setenv("NMG_AS_OF", "2026-11-27")
+    monkeypatch.setenv("NMG_PSEUDONYM_SALT", TEST_SALT)  # fixed, so pseudonyms are the same in every test run
     return tmp_path
 
 

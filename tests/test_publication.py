@@ -15,7 +15,7 @@ from tests.conftest import run_nightly
 READER = textwrap.dedent("""
     import sys, duckdb
     conn = duckdb.connect(sys.argv[1], read_only=True)
-    query = "SELECT run_id, (SELECT count(*) FROM ledger.liabilities) FROM audit.runs WHERE status = 'succeeded'"
+    query = "SELECT run_id, (SELECT count(*) FROM ledger.liabilities) FROM audit.runs WHERE status = 'published'"
     print(conn.execute(query).fetchall(), flush=True)
     sys.stdin.readline()  # hold the file open until the test has published the next run
     print(conn.execute(query).fetchall(), flush=True)
@@ -42,8 +42,10 @@ def test_a_reader_in_another_process_neither_blocks_nor_is_broken_by_publication
         reader.kill()
         reader.wait()
     with duckdb.connect(published, read_only=True) as conn:
-        runs = {r[0] for r in conn.execute("SELECT run_id FROM audit.runs WHERE status = 'succeeded'").fetchall()}
-    assert second.run_id in runs  # a new reader sees the new run
+        runs = dict(conn.execute("SELECT run_id, status FROM audit.runs").fetchall())
+    assert runs == {first.run_id: "published", second.run_id: "published"}  # a new reader sees the new run
+    stamp = (get_settings().dashboards_dir / "index.html").read_text(encoding="utf-8")
+    assert f"<span id='run-id'>{second.run_id}</span>" in stamp  # and the pages show the same run
     snapshots = sorted(get_settings().snapshots_dir.glob("warehouse-*.duckdb"))
     assert len(snapshots) == 2  # both runs kept for "as of" queries
     # The same inputs and catalogue reproduce the same ledger and forecast exactly (only the run id differs).

@@ -9,9 +9,9 @@ WITH cat AS (
     FROM prev.catalogue.version AS p, catalogue.version AS c WHERE p.catalogue_version <> c.catalogue_version
 ),
 files_now AS (SELECT file, sha256 FROM audit.input_files WHERE run_id = (SELECT max_by(run_id, finished_at)
-              FROM audit.runs WHERE status = 'succeeded')),
+              FROM audit.runs WHERE status IN ('published', 'succeeded'))),
 files_before AS (SELECT file, sha256 FROM prev.audit.input_files WHERE run_id = (SELECT max_by(run_id, finished_at)
-                 FROM prev.audit.runs WHERE status = 'succeeded')),
+                 FROM prev.audit.runs WHERE status IN ('published', 'succeeded'))),
 files AS (
     SELECT 'input file ' || COALESCE(n.file, b.file) AS what, b.sha256 AS before, n.sha256 AS now
     FROM files_now AS n FULL JOIN files_before AS b USING (file) WHERE n.sha256 IS DISTINCT FROM b.sha256
