@@ -24,6 +24,7 @@ from .contract import ID_TYPES, REGISTRIES, VALUE_ALIASES, Column, Registry
 
 EARLIEST = date(1949, 10, 1)
 MONEY = pl.Decimal(MAX_INTEGER_DIGITS + MAX_DECIMALS, MAX_DECIMALS)
+SERIAL = r"^[0-9]{5}(\.[0-9]+)?$"  # a date cell holding Excel's day number
 OTHER_DOCUMENT = r"^[A-Z0-9]{5,20}$"  # passports, 港澳台 permits and permanent-residence cards
 SHARED_DOCUMENT = "同一证件号码出现在多个人才编号下：请合并为一条记录（共用该证件的人才编号见 value 列）"
 FAILURE_SCHEMA = {"_idx": pl.UInt32, "field": pl.String, "reason": pl.String, "value": pl.String}
@@ -61,25 +62,18 @@ def _parse_date(col: str) -> pl.Expr:
     return cells.parse_date(pl.col(col))
 
 
-def _date_form(col: str) -> pl.Expr:
-    """ok / time (a time of day) / extra (text after the date) / serial (a bare number) / bad."""
-    c = pl.col(col)
-    return (pl.when(cells.parse_date(c).is_not_null()).then(pl.lit("ok"))
-            .when(cells.has_time_of_day(c)).then(pl.lit("time"))
-            .when(cells.has_extra_text(c)).then(pl.lit("extra"))
-            .when(c.str.contains(r"^[0-9]{5}(\.[0-9]+)?$")).then(pl.lit("serial"))
-            .otherwise(pl.lit("bad")))
-
-
 def _date_checks(ctx: Context, n: bool) -> list[pa.Check]:
-    def form_is_not(form: str):
-        return lambda c: _date_form(c) != form
+    """On normalised cells (accepted forms are `YYYY-MM-DD` by now): one reason per cell."""
+    def other_form(c: str) -> pl.Expr:
+        col = pl.col(c)
+        return cells.has_time_of_day(col) | cells.has_extra_text(col) | col.str.contains(SERIAL)
 
     return [
-        _expr_check(form_is_not("bad"), "不是有效日期（应为 YYYY-MM-DD）", n),
-        _expr_check(form_is_not("extra"), "日期后有多余文字：日期单元格只能填日期，说明请写在其他列", n),
-        _expr_check(form_is_not("time"), "日期带有时刻（不是 0 点）：请只填日期", n),
-        _expr_check(form_is_not("serial"),
+        _expr_check(lambda c: _parse_date(c).is_not_null() | other_form(c), "不是有效日期（应为 YYYY-MM-DD）", n),
+        _expr_check(lambda c: ~cells.has_extra_text(pl.col(c)),
+                    "日期后有多余文字：日期单元格只能填日期，说明请写在其他列", n),
+        _expr_check(lambda c: ~cells.has_time_of_day(pl.col(c)), "日期带有时刻（不是 0 点）：请只填日期", n),
+        _expr_check(lambda c: ~pl.col(c).str.contains(SERIAL),
                     "是数字而不是日期（可能是 Excel 日期序列号）：请把该列设为日期格式后重新导出", n),
         _expr_check(lambda c: _parse_date(c).is_between(EARLIEST, ctx.today) | _parse_date(c).is_null(),
                     f"日期不在 {EARLIEST} 至 {ctx.today} 之间", n),
@@ -120,8 +114,6 @@ def _document_checks() -> list[pa.Check]:
                     "身份证号码无效（格式、出生日期或校验位错误）", False),
         _expr_check(lambda c: ~kind.is_in(ID_TYPES[1:]) | pl.col(c).str.contains(OTHER_DOCUMENT),
                     "证件号码格式无效（护照、港澳台及外国人永久居留证件应为 5–20 位字母或数字）", False),
-        _expr_check(lambda c: (kind != "passport") | ~ric_is_valid(c),
-                    "证件类型为护照，但号码是居民身份证号码：请把证件类型改为居民身份证", False),
     ]
 
 
@@ -228,7 +220,7 @@ FRIENDLY = {
 def normalise_values(frame: pl.DataFrame, registry: Registry) -> pl.DataFrame:
     """One spelling per value where the form is unambiguous: Chinese spellings of categories -> codes, upper-case
     check characters, numbers, region and division codes, years (cells.py); an absent document type is a
-    resident ID."""
+    resident ID. Excel error values come through unchanged (no rewrite matches them)."""
     exprs = []
     for col in registry.columns:
         c = pl.col(col.name)
@@ -238,8 +230,6 @@ def normalise_values(frame: pl.DataFrame, registry: Registry) -> pl.DataFrame:
             c = c.fill_null(ID_TYPES[0])
         elif col.kind in ("uscc", "id_number"):
             c = c.str.to_uppercase()
-        elif col.kind in ("decimal", "integer"):
-            c = cells.normalise_number(c)
         elif col.kind == "region":
             c = cells.normalise_region(c)
         elif col.kind == "year":
@@ -248,10 +238,11 @@ def normalise_values(frame: pl.DataFrame, registry: Registry) -> pl.DataFrame:
             c = cells.normalise_division(c)
         elif col.name not in VALUE_ALIASES:
             continue
-        # an Excel error value stays as it is, so its reason can quote it
-        exprs.append(pl.when(cells.is_excel_error(pl.col(col.name))).then(pl.col(col.name)).otherwise(c)
-                     .alias(col.name))
-    return frame.with_columns(exprs) if exprs else frame
+        exprs.append(c.alias(col.name))
+    numbers = [col.name for col in registry.columns if col.kind in ("decimal", "integer")]
+    dates = [col.name for col in registry.columns if col.kind == "date"]
+    return cells.normalise_dates(cells.normalise_numbers(frame.with_columns(exprs) if exprs else frame, numbers),
+                                 dates)
 
 
 def validate(frame: pl.DataFrame, registry: Registry, ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -268,7 +259,7 @@ def validate(frame: pl.DataFrame, registry: Registry, ctx: Context) -> tuple[pl.
         failures = pl.DataFrame(schema=FAILURE_SCHEMA)
     except pa.errors.SchemaErrors as err:
         failures = _failures(err.failure_cases, registry, frame.height)
-    failures = pl.concat([failures, _cell_failures(original, registry)])
+    failures = pl.concat([failures, _cell_failures(frame, registry)])
     bad = failures["_idx"].unique()
     rejected = original.filter(pl.col("_idx").is_in(bad.implode()))  # a few per cent
     failures = pl.concat([_original_values(failures, rejected, registry),
@@ -313,29 +304,50 @@ def _free_columns(registry: Registry) -> list[Column]:
 
 
 def _cell_failures(frame: pl.DataFrame, registry: Registry) -> pl.DataFrame:
-    """Checks on the cells as they arrived, every column (nullable ones too): Excel error values, a formula saved
-    without its value, over-long cells, and a resident ID number in a column that is not personal."""
-    free = {c.name for c in _free_columns(registry)}
+    """Checks on every cell, nullable columns too: Excel error values, a formula saved without its value,
+    over-long cells, and a resident ID number in a column that is not personal."""
     flags = []
     for col in registry.columns:
         c = pl.col(col.name)
-        label = col.aliases[0] if col.aliases else col.name
         flags += [
             pl.when(c == cells.NO_CACHED_VALUE).then(pl.lit("公式没有计算结果：请在 Excel 中重新计算并保存后再导出"))
-            .when(cells.is_excel_error(c))
-            .then(pl.format("Excel 错误值 {}：请在源表中更正后重新导出", c.str.to_uppercase()))
+            .when(cells.is_excel_error(c)).then(pl.format("Excel 错误值 {}：请在源表中更正后重新导出", c))
             .alias(f"{col.name}\x00excel"),
             pl.when(c.str.len_chars() > MAX_CELL_CHARS).then(pl.lit(f"单元格超过 {MAX_CELL_CHARS} 个字符"))
             .alias(f"{col.name}\x00length"),
         ]
-        if col.name in free:
-            flags.append(pl.when(cells.holds_resident_id(c)).then(
-                pl.lit(f"{label}不得使用身份证号码（个人信息不得公开）：请改用其他编号或删除该号码"))
-                .alias(f"{col.name}\x00resident_id"))
-    long = frame.select("_idx", *flags).unpivot(index="_idx", variable_name="_check", value_name="_reason")
-    return long.filter(pl.col("_reason").is_not_null()).select(
+    flagged = frame.select("_idx", *flags).filter(pl.any_horizontal(pl.exclude("_idx").is_not_null()))
+    long = flagged.unpivot(index="_idx", variable_name="_check", value_name="_reason")  # only the few flagged rows
+    found = long.filter(pl.col("_reason").is_not_null()).select(
         "_idx", pl.col("_check").str.split("\x00").list.first().alias("field"), pl.col("_reason").alias("reason"),
         pl.lit(None, pl.String).alias("value"))
+    return pl.concat([found, _resident_id_failures(frame, registry), _passport_failures(frame, registry)])
+
+
+def _passport_failures(frame: pl.DataFrame, registry: Registry) -> pl.DataFrame:
+    """A passport whose number is a valid resident ID number: the person is a resident registered under the
+    wrong type (and would escape the one-person check). Check digits computed for those few rows only."""
+    if registry.name != "talents":
+        return pl.DataFrame(schema=FAILURE_SCHEMA)
+    suspects = frame.filter((pl.col("id_type") == "passport") & pl.col("id_number").str.contains(r"^[0-9]{17}"))
+    return suspects.filter(ric_is_valid("id_number")).select(
+        "_idx", pl.lit("id_number").alias("field"),
+        pl.lit("证件类型为护照，但号码是居民身份证号码：请把证件类型改为居民身份证").alias("reason"),
+        pl.lit(None, pl.String).alias("value"))
+
+
+def _resident_id_failures(frame: pl.DataFrame, registry: Registry) -> pl.DataFrame:
+    """A valid resident ID number in a free (non-personal) column; the check digits are computed only for the
+    few cells that hold 18 digits at all."""
+    free = _free_columns(registry)
+    if not free:
+        return pl.DataFrame(schema=FAILURE_SCHEMA)
+    digits = frame.filter(pl.any_horizontal(pl.col(c.name).str.contains(r"[0-9]{17}[0-9Xx]") for c in free))
+    parts = [digits.filter(cells.holds_resident_id(pl.col(c.name))).select(
+        "_idx", pl.lit(c.name).alias("field"), pl.lit(f"{c.aliases[0] if c.aliases else c.name}不得使用身份证号码"
+                                                      "（个人信息不得公开）：请改用其他编号或删除该号码").alias("reason"),
+        pl.lit(None, pl.String).alias("value")) for c in free]
+    return pl.concat(parts)
 
 
 def _original_values(failures: pl.DataFrame, rejected: pl.DataFrame, registry: Registry) -> pl.DataFrame:
@@ -417,7 +429,19 @@ def mask_document(number: pl.Expr, id_type: pl.Expr | None) -> pl.Expr:
 def pseudonym(id_type: str, number: str, salt: str) -> str:
     """person_key: HMAC-SHA256 keyed with the salt over the whole document (type and number), 16 hex characters.
     A keyed hash: without the key, guessing ID numbers and hashing them tells nothing."""
-    return hmac.digest(salt.encode(), f"{id_type}:{number}".encode(), hashlib.sha256).hex()[:16]
+    return pseudonyms([id_type], [number], salt)[0]
+
+
+def pseudonyms(id_types: list[str], numbers: list[str], salt: str) -> list[str]:
+    """pseudonym() for many documents (the keyed state is set up once and copied: twice as fast per row)."""
+    keyed = hmac.new(salt.encode(), digestmod=hashlib.sha256)
+
+    def one(doc: str) -> str:
+        h = keyed.copy()
+        h.update(doc.encode())
+        return h.hexdigest()[:16]
+
+    return [one(f"{t}:{n}") for t, n in zip(id_types, numbers, strict=True)]
 
 
 def typed(accepted: pl.DataFrame, registry: Registry, salt: str) -> pl.DataFrame:
@@ -439,7 +463,7 @@ def typed(accepted: pl.DataFrame, registry: Registry, salt: str) -> pl.DataFrame
     out = accepted.select(*exprs, "_file", "_sheet", "_row")
     if registry.name == "talents":
         # One HMAC per person: talents are a few per cent of enterprises, so this stays around a second.
-        keys = [pseudonym(t, v, salt) for t, v in zip(accepted["id_type"], accepted["id_number"], strict=True)]
+        keys = pseudonyms(accepted["id_type"].to_list(), accepted["id_number"].to_list(), salt)
         resident = pl.col("id_type") == ID_TYPES[0]
         out = out.with_columns(
             person_key=pl.Series(keys, dtype=pl.String),

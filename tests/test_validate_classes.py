@@ -299,3 +299,36 @@ def test_registry_text_is_neutralised_for_pages_and_exports(raw, shown):
 def test_the_registry_keeps_the_raw_text():
     accepted, q = run("enterprises", [enterprise(name="=1+1\u202e甲")])
     assert q.is_empty() and accepted["name"].to_list() == ["=1+1\u202e甲"]
+
+
+def test_the_nightly_stage_finds_one_person_across_validation_parts(tmp_path):
+    """stages.validate_registries splits talents into parts by a hash of talent_id (one row a part here): the
+    two rows of one person, in two different parts, are both quarantined; the third person is accepted."""
+    import dataclasses
+
+    import duckdb
+
+    from dagster_project import stages
+    from dagster_project.settings import Settings
+
+    with duckdb.connect() as probe:  # talent_ids that DuckDB's hash puts in different parts of 3
+        part = {t: probe.execute("SELECT hash(?) % 3", [t]).fetchone()[0] for t in [f"RC{i}" for i in range(1, 40)]}
+    first = "RC1"
+    second = next(t for t in part if part[t] != part[first])
+    folder = tmp_path / "synthetic"
+    folder.mkdir()
+    header = "uscc,name,region_code,industry_code,registered_on,ownership"
+    (folder / "enterprises.csv").write_text(f"{header}\n{FIRM},甲公司,150622,14,2015-03-01,private\n")
+    cols = list(talent())
+    rows = [talent(first), talent(second, PERSON.lower()), talent("RC99", OTHER)]
+    (folder / "talents.csv").write_text("\n".join([",".join(cols)] + [",".join(r[c] or "" for c in cols)
+                                                                       for r in rows]) + "\n")
+    settings = dataclasses.replace(Settings(), data_dir=tmp_path, validate_chunk_rows=1)
+    with duckdb.connect(str(tmp_path / "build.duckdb")) as conn:
+        stages.ingest_landing(conn, settings, "run", log=lambda _: None)
+        stages.validate_registries(conn, settings, "run", TODAY, log=lambda _: None)
+        quarantined = conn.execute("""SELECT source_row, field, value FROM audit.quarantine
+                                      WHERE registry = 'talents' ORDER BY source_row""").fetchall()
+        accepted = conn.execute("SELECT talent_id FROM registry.talents").fetchall()
+    pair = "、".join(sorted([first, second]))
+    assert quarantined == [(2, "talent_id", pair), (3, "talent_id", pair)] and accepted == [("RC99",)]
