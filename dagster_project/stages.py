@@ -153,7 +153,9 @@ def _chunks(conn: duckdb.DuckDBPyConnection, name: str, spec: Registry, chunk_ro
                  f"TO {sql_literal(str(folder))} (FORMAT parquet, PARTITION_BY (_part))")
     return [f"SELECT * FROM read_parquet({sql_literal(str(folder / f'_part={i}' / '*.parquet'))}, "
             "hive_partitioning = false)"
-            if (folder / f"_part={i}").exists() else f"SELECT * FROM staging.{name} LIMIT 0" for i in range(parts)]
+            if (folder / f"_part={i}").exists()
+            else f"FROM (SELECT * FROM staging.{name} LIMIT 0)"  # an empty part (ORDER BY is added after it)
+            for i in range(parts)]
 
 
 def _detached(frame: pl.DataFrame) -> pl.DataFrame:
