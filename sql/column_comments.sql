@@ -372,6 +372,7 @@ COMMENT ON COLUMN pub.registry.talent_candidates.candidate_criterion IS 'criteri
 COMMENT ON COLUMN pub.registry.talent_candidates.criteria_met IS 'Number of evaluable criteria the person meets, any category';
 COMMENT ON COLUMN pub.registry.talent_candidates.assessment IS 'consistent, may qualify higher, not certified; may qualify, certified higher than evaluable criteria show, or no evaluable criterion met; a screen, never a basis for payment';
 COMMENT ON COLUMN pub.registry.talents.talent_id IS '人才编号 (key); one row per person under a talent scheme';
+COMMENT ON COLUMN pub.registry.talents.id_type IS '证件类型 of the person''s document: resident_id (居民身份证; the default), passport, hk_macau_taiwan, foreign_permanent';
 COMMENT ON COLUMN pub.registry.talents.category IS '人才类别 certified under 鄂尔多斯市高层次人才分类目录, A–F; NULL for people under other schemes';
 COMMENT ON COLUMN pub.registry.talents.field IS '领域: science 科技创新, education_health 教育卫生, management 企业经营管理 or other 其他';
 COMMENT ON COLUMN pub.registry.talents.employer_uscc IS '用人单位 统一社会信用代码 (an accepted enterprise); NULL only for scholarship students';
@@ -399,10 +400,10 @@ COMMENT ON COLUMN pub.registry.talents.housing_benefit_received IS 'yes/no flag:
 COMMENT ON COLUMN pub.registry.talents.key_university IS 'yes/no flag: graduate of a 重点高校 (双一流 or world top 100)';
 COMMENT ON COLUMN pub.registry.talents._file IS 'Source landing file name (= audit.input_files.file)';
 COMMENT ON COLUMN pub.registry.talents._row IS 'Row number in the source file, spreadsheet-style: header = row 1 (XLSX: the detected header row h), first record = the next row; CSV counts records, not physical lines';
-COMMENT ON COLUMN pub.registry.talents.person_key IS 'Pseudonym: first 16 hex characters of the salted SHA-256 of the ID number (NMG_PSEUDONYM_SALT); beneficiary_id of talent rules';
+COMMENT ON COLUMN pub.registry.talents.person_key IS 'Pseudonym: first 16 hex characters of HMAC-SHA256, keyed with the installation''s pseudonym secret, over id_type:id_number; beneficiary_id of talent rules';
 COMMENT ON COLUMN pub.registry.talents.name_masked IS '姓名 masked: first character + ** (e.g. 张**)';
-COMMENT ON COLUMN pub.registry.talents.id_masked IS '身份证号 masked: first 4 digits (birthplace league/city) + 14 * (e.g. 1506**************)';
-COMMENT ON COLUMN pub.registry.talents.birth_year IS 'Year of birth from the ID number; the birth date is not kept';
+COMMENT ON COLUMN pub.registry.talents.id_masked IS '证件号码 masked: a resident ID as its first 4 digits (birthplace league/city) + 14 * (1506**************); another document as its first character + 8 * (E********)';
+COMMENT ON COLUMN pub.registry.talents.birth_year IS 'Year of birth from a resident ID number (NULL for other documents); the birth date is not kept';
 COMMENT ON COLUMN pub.scenarios.by_year_level.scenario IS 'Scenario name (scenarios.definitions). Key: scenario + payment_year + paying_level';
 COMMENT ON COLUMN pub.scenarios.by_year_level.payment_year IS 'Forecast payment year';
 COMMENT ON COLUMN pub.scenarios.by_year_level.paying_level IS 'Paying level: central, region, city or banner';
