@@ -71,8 +71,9 @@ def landing_files(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 def staged_registries(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as conn:
         log = stages.ingest_landing(conn, get_settings(), context.run.run_id, context.log.info)
-    return dg.MaterializeResult(metadata={"files": log.height, "refused": int((log["status"] == "refused").sum()),
-                                          "rows_in": int(log["rows_in"].sum() or 0)})
+    status = log["status"].value_counts()
+    return dg.MaterializeResult(metadata={"files": log.height, "rows_in": int(log["rows_in"].sum() or 0),
+                                          **{f"files_{s}": n for s, n in status.iter_rows()}})
 
 
 @dg.asset(group_name=GROUP, deps=[staged_registries, reference_data],
@@ -80,6 +81,7 @@ def staged_registries(context: dg.AssetExecutionContext, duckdb: DuckDBResource)
 def validated_registries(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     with duckdb.get_connection() as conn:
         acc = stages.validate_registries(conn, get_settings(), context.run.run_id, today(), context.log.info)
+        stages.compare_with_last_published(conn, get_settings(), context.run.run_id)
     return dg.MaterializeResult(metadata={"rows_in": int(acc["rows_in"].sum()),
                                           "rows_accepted": int(acc["rows_accepted"].sum()),
                                           "rows_quarantined": int(acc["rows_quarantined"].sum())})
@@ -92,7 +94,7 @@ def rows_accounted_for(context: dg.AssetCheckExecutionContext, duckdb: DuckDBRes
         bad = conn.execute("""
             SELECT f.file, f.rows_in, f.rows_accepted, f.rows_quarantined
             FROM audit.input_files f WHERE f.run_id = ? AND f.status = 'read'
-              AND f.rows_in <> f.rows_accepted + f.rows_quarantined""",
+              AND f.rows_in <> COALESCE(f.rows_accepted, 0) + COALESCE(f.rows_quarantined, 0)""",
             [context.op_execution_context.run.run_id]).fetchall()
     return dg.AssetCheckResult(passed=not bad, metadata={"mismatched_files": str(bad)})
 
@@ -104,6 +106,30 @@ def no_refused_files(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResou
         refused = conn.execute("SELECT file, message FROM audit.input_files WHERE run_id = ? AND status = 'refused'",
                                [context.op_execution_context.run.run_id]).fetchall()
     return dg.AssetCheckResult(passed=not refused, metadata={"refused": "\n".join(f"{f}: {m}" for f, m in refused)})
+
+
+@dg.asset_check(asset=validated_registries, blocking=True,
+                description="Every registry of the data contract arrived: at least one of its files was read.")
+def every_registry_arrived(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as conn:
+        missing = [r for (r,) in conn.execute("SELECT registry FROM audit.registry_arrivals WHERE run_id = ? "
+                                              "AND status = 'missing' ORDER BY registry",
+                                              [context.op_execution_context.run.run_id]).fetchall()]
+    return dg.AssetCheckResult(passed=not missing, metadata={"missing": ", ".join(missing) or "none", "what_to_do": (
+        "登记库未到：请把这些登记库的导出放入接收目录后重新运行" if missing else "")})
+
+
+@dg.asset_check(asset=validated_registries, blocking=True,
+                description="No registry's accepted rows fell sharply against the last published run "
+                            "(NMG_MAX_ROW_DROP_SHARE) unless a person confirmed it (NMG_CONFIRM_DROP).")
+def no_unconfirmed_drop(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as conn:
+        held = conn.execute("""SELECT registry, rows_accepted, previous_rows_accepted, drop_share
+                               FROM audit.registry_arrivals WHERE run_id = ? AND status = 'held' ORDER BY registry""",
+                            [context.op_execution_context.run.run_id]).fetchall()
+    lines = [f"{r}: {n:,} 行（上次发布 {p:,} 行，下降 {d:.0%}）" for r, n, p, d in held]
+    return dg.AssetCheckResult(passed=not held, metadata={"held": "\n".join(lines) or "none", "what_to_do": (
+        "核实导出是否完整；确认无误后设置 NMG_CONFIRM_DROP=<登记库> 重新运行" if held else "")})
 
 
 @dg.asset_check(asset=validated_registries, blocking=True,
@@ -307,5 +333,5 @@ def partitions_match_the_ledger(duckdb: DuckDBResource) -> dg.AssetCheckResult:
 ASSETS = [reference_data, policy_catalogue, landing_files, staged_registries, validated_registries,
           talent_candidates, liability_ledger, driver_forecasts, forecast_liabilities, forecast_backtest,
           scenario_results, dashboard_site, published_warehouse]
-CHECKS = [rows_accounted_for, no_refused_files, quarantine_share_below_threshold, shares_reconcile_to_the_fen,
-          no_negative_amounts, forecast_reconciles]
+CHECKS = [rows_accounted_for, no_refused_files, every_registry_arrived, no_unconfirmed_drop,
+          quarantine_share_below_threshold, shares_reconcile_to_the_fen, no_negative_amounts, forecast_reconciles]

@@ -44,6 +44,11 @@ class Settings:
     # Registries are validated in parts of about this many rows (split by key, so duplicates meet in one part).
     validate_chunk_rows: int = field(default_factory=lambda: int(os.environ.get("NMG_VALIDATE_CHUNK_ROWS",
                                                                                  "2000000")))
+    # A registry whose accepted rows fall by more than this share against the last published run is held for a
+    # person to confirm; NMG_CONFIRM_DROP=talents,projects (registry names) confirms the drop for one run.
+    max_row_drop_share: float = field(default_factory=lambda: float(os.environ.get("NMG_MAX_ROW_DROP_SHARE", "0.3")))
+    confirmed_drops: tuple[str, ...] = field(default_factory=lambda: tuple(
+        r.strip() for r in os.environ.get("NMG_CONFIRM_DROP", "").split(",") if r.strip()))
     keep_snapshots: int = field(default_factory=lambda: int(os.environ.get("NMG_KEEP_SNAPSHOTS", "7")))
     # Seconds a run waits for another run on the same data folder to finish before it gives up (0: refuse at once).
     lock_wait_seconds: float = field(default_factory=lambda: float(os.environ.get("NMG_LOCK_WAIT", "0")))

@@ -24,7 +24,8 @@ FILE_LOG_SCHEMA = {
     "run_id": pl.String, "file": pl.String, "path": pl.String, "registry": pl.String, "size_bytes": pl.Int64,
     "sha256": pl.String, "encoding": pl.String, "delimiter": pl.String, "header_row": pl.Int64,
     "rows_in": pl.Int64, "rows_accepted": pl.Int64, "rows_quarantined": pl.Int64, "status": pl.String,
-    "message": pl.String, "extra_columns": pl.String,
+    "message": pl.String, "extra_columns": pl.String, "blank_rows": pl.Int64, "sheets": pl.String,
+    "skipped_sheets": pl.String,
 }
 
 
@@ -59,27 +60,37 @@ def prepare_landing(settings: Settings, log=print) -> list[Path]:
 
 
 def ingest_landing(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, log=print) -> pl.DataFrame:
-    """Read every landing file as text into staging.<registry>; record each file in audit.input_files."""
+    """Read every landing file as text into staging.<registry> (reader rejects beside it, quarantined by
+    validation); record every file of the folder, skipped and unknown ones included, in audit.input_files."""
     ensure_schemas(conn)
     files = ingest.discover(settings.input_dir)
     frames: dict[str, list[pl.DataFrame]] = {name: [] for name in REGISTRIES}
+    rejects: dict[str, list[pl.DataFrame]] = {name: [] for name in REGISTRIES}
     for lf in files:
+        if lf.status in ("skipped", "unknown"):
+            log(f"not read: {lf.message}")
+            continue
         try:
-            text = ingest.read_text(lf, settings.data_dir / "build" / "scratch")  # refuses unknown names first
+            text, reject = ingest.read_text(lf, settings.data_dir / "build" / "scratch")
             frames[lf.registry].append(text)
+            rejects[lf.registry].append(reject)
             lf.status = "read"
-            log(f"read {lf.path.name}: {lf.rows_in:,} rows as {lf.registry} ({lf.encoding})")
+            sheets = f", sheets {', '.join(lf.sheets)}" if lf.sheets else ""
+            log(f"read {lf.path.name}: {lf.rows_in:,} records as {lf.registry} ({lf.encoding}{sheets}), "
+                f"{reject.height:,} set aside by the reader")
         except ingest.FileRefused as exc:
             lf.status, lf.message = "refused", str(exc)
             log(f"REFUSED {exc}")
     settings.staging_dir.mkdir(parents=True, exist_ok=True)
     for name, parts in frames.items():
-        cols = [c.name for c in REGISTRIES[name].columns] + ["_row", "_file"]
+        cols = [c.name for c in REGISTRIES[name].columns] + ["_row", "_file", "_sheet"]
         empty = pl.DataFrame(schema={c: pl.Int64 if c == "_row" else pl.String for c in cols})
         # Text rows go to Parquet and staging.<name> is a view of it: DuckDB would take 13 s to store the
         # 15 M text rows of the metrics at 1 M firms in its own format, Parquet takes 3 s.
         path = settings.staging_dir / f"{name}.parquet"
         pl.concat([empty, *[p.select(cols) for p in parts]], how="vertical").write_parquet(path)
+        pl.concat([pl.DataFrame(schema=ingest.REJECT_SCHEMA), *rejects[name]]).write_parquet(_rejects_path(settings,
+                                                                                                          name))
         if conn.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staging' AND table_name = ?",
                         [name]).fetchone()[0]:
             conn.execute(f"DROP TABLE staging.{name}")  # a table in a build file made before this change
@@ -88,8 +99,23 @@ def ingest_landing(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: 
                              strict=False) if files else pl.DataFrame(schema=FILE_LOG_SCHEMA)
     if _exists(conn, "audit.input_files"):  # a re-run of the same run id replaces its own rows
         conn.execute("DELETE FROM audit.input_files WHERE run_id = ?", [run_id])
+        _add_missing_columns(conn, "audit.input_files", FILE_LOG_SCHEMA)
     append_table(conn, "audit.input_files", log_frame)
     return log_frame
+
+
+def _rejects_path(settings: Settings, name: str) -> Path:
+    """Records the reader set aside (ragged lines, a column given twice with two values): quarantined as they are."""
+    return settings.staging_dir / f"{name}.rejects.parquet"
+
+
+def _add_missing_columns(conn: duckdb.DuckDBPyConnection, table: str, schema: dict) -> None:
+    """A build database made before a column was added keeps its history: the new column is added, empty."""
+    have = {r[0] for r in conn.execute(f"SELECT column_name FROM (DESCRIBE {table})").fetchall()}
+    duck = {pl.String: "VARCHAR", pl.Int64: "BIGINT"}
+    for col, dtype in schema.items():
+        if col not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {col} {duck[dtype]}")
 
 
 def _exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -111,32 +137,37 @@ def validate_registries(conn: duckdb.DuckDBPyConnection, settings: Settings, run
         ctx = validate.Context.build(today, parent_keys if spec.parent else None, shared)
         parts_folder = settings.staging_dir / f"{name}.parts"
         chunks = _chunks(conn, name, spec, settings.validate_chunk_rows, parts_folder)
-        quarantine, rows_in, accepted, typed_files = _validate_chunks(conn, name, spec, ctx, chunks, settings, log)
+        quarantine, accepted_per_file, typed_files = _validate_chunks(conn, name, spec, ctx, chunks, settings, log)
         shutil.rmtree(parts_folder, ignore_errors=True)  # text rows, personal data included: not kept
         # every rule reads a few metrics: stored by metric, each rule's scan skips the other metrics' blocks
-        order = "metric, year, uscc" if name == "enterprise_metrics" else "_file, _row"
+        order = "metric, year, uscc" if name == "enterprise_metrics" else "_file, _sheet, _row"
         files = ", ".join(sql_literal(str(f)) for f in typed_files)
         conn.execute(f"CREATE OR REPLACE TABLE registry.{name} AS FROM read_parquet([{files}]) ORDER BY {order}")
         for f in typed_files:
             f.unlink()
         if name == "enterprises":
             parent_keys = query(conn, "SELECT uscc FROM registry.enterprises")["uscc"]
+        reader_rejects = pl.read_parquet(_rejects_path(settings, name))
+        quarantine = pl.concat([reader_rejects, quarantine.select(reader_rejects.columns)], how="vertical_relaxed")
         quarantines.append(quarantine.with_columns(pl.lit(run_id).alias("run_id"), pl.lit(name).alias("registry")))
-        accounting.append(_per_file_counts(rows_in, quarantine, name))
-        log(f"validated {name}: {rows_in['rows_in'].sum():,} in, {accepted:,} accepted, "
-            f"{rows_in['rows_in'].sum() - accepted:,} quarantined")
+        counts = _per_file_counts(accepted_per_file, quarantine, name)
+        accounting.append(counts)
+        log(f"validated {name}: {counts['rows_accepted'].sum():,} accepted, {counts['rows_quarantined'].sum():,} "
+            f"quarantined ({reader_rejects.height:,} of them set aside by the reader)")
     q = pl.concat(quarantines, how="vertical_relaxed").select(
-        "run_id", "registry", pl.col("_file").alias("file"), pl.col("_row").alias("source_row"), "field", "reason",
-        "value", "raw_record")
+        "run_id", "registry", pl.col("_file").alias("file"), pl.col("_sheet").alias("sheet"),
+        pl.col("_row").alias("source_row"), "field", "reason", "value", "raw_record")
     if _exists(conn, "audit.quarantine"):
         conn.execute("DELETE FROM audit.quarantine WHERE run_id = ?", [run_id])
+        _add_missing_columns(conn, "audit.quarantine", {"sheet": pl.String})
     append_table(conn, "audit.quarantine", q)
-    acc = pl.concat(accounting)
-    for row in acc.iter_rows(named=True):
+    for row in pl.concat(accounting).iter_rows(named=True):
         conn.execute("UPDATE audit.input_files SET rows_accepted = ?, rows_quarantined = ? "
                      "WHERE run_id = ? AND file = ?", [row["rows_accepted"], row["rows_quarantined"], run_id,
                                                        row["file"]])
-    return acc
+    return query(conn, """SELECT registry, file, rows_in, COALESCE(rows_accepted, 0) AS rows_accepted,
+                                 COALESCE(rows_quarantined, 0) AS rows_quarantined FROM audit.input_files
+                          WHERE run_id = ? AND status = 'read' ORDER BY registry, file""", [run_id])
 
 
 def _chunks(conn: duckdb.DuckDBPyConnection, name: str, spec: Registry, chunk_rows: int, folder: Path) -> list[str]:
@@ -165,31 +196,33 @@ def _detached(frame: pl.DataFrame) -> pl.DataFrame:
 def _validate_chunks(conn: duckdb.DuckDBPyConnection, name: str, spec: Registry, ctx: validate.Context,
                      chunks: list[str], settings: Settings, log) -> tuple[pl.DataFrame, pl.DataFrame, int, list[Path]]:
     """Validate each chunk and write its typed rows to a Parquet file in data/build/staging; (quarantine, rows
-    in per file, rows accepted, the typed files)."""
-    quarantines, counts, accepted_rows, typed_files = [], [], 0, []
+    accepted per file, the typed files)."""
+    quarantines, counts, typed_files = [], [], []
     for i, source in enumerate(chunks, start=1):
-        text = query(conn, f"{source} ORDER BY _file, _row")
+        text = query(conn, f"{source} ORDER BY _file, _sheet, _row")
         accepted, quarantine = validate.validate(text, spec, ctx)
         typed_files.append(settings.staging_dir / f"{name}.typed-{i}.parquet")
         validate.typed(accepted, spec, settings.pseudonym_salt).write_parquet(typed_files[-1])
         # A frame filtered from the part's text keeps the part's string buffers alive (polars string views):
         # through Arrow the kept rows get buffers of their own (at 1 M firms, 0.27 GiB kept per part otherwise).
         quarantines.append(_detached(quarantine))
-        counts.append(_detached(text.group_by("_file").len("rows_in")))
-        accepted_rows += accepted.height
+        counts.append(accepted.group_by("_file").len("rows_accepted"))
         if len(chunks) > 1:
             log(f"validated {name}: part {i} of {len(chunks)} ({text.height:,} rows)")
         del text, accepted
-    rows_in = pl.concat(counts).group_by("_file").agg(pl.col("rows_in").sum())
-    quarantine = pl.concat(quarantines, how="vertical_relaxed").sort("_file", "_row", maintain_order=True)
-    return quarantine, rows_in, accepted_rows, typed_files
+    accepted = pl.concat(counts).group_by("_file").agg(pl.col("rows_accepted").sum())
+    quarantine = pl.concat(quarantines, how="vertical_relaxed").sort("_file", "_sheet", "_row", maintain_order=True)
+    return quarantine, accepted, typed_files
 
 
-def _per_file_counts(rows_in: pl.DataFrame, quarantine: pl.DataFrame, registry: str) -> pl.DataFrame:
-    bad = quarantine.group_by("_file").agg(pl.col("_row").n_unique().alias("rows_quarantined"))
-    out = rows_in.join(bad, on="_file", how="left").with_columns(pl.col("rows_quarantined").fill_null(0))
-    return out.select(pl.lit(registry).alias("registry"), pl.col("_file").alias("file"), "rows_in",
-                      (pl.col("rows_in") - pl.col("rows_quarantined")).alias("rows_accepted"), "rows_quarantined")
+def _per_file_counts(accepted: pl.DataFrame, quarantine: pl.DataFrame, registry: str) -> pl.DataFrame:
+    """Rows accepted and distinct rows quarantined per file: audit.input_files holds them beside the records counted
+    on reading, and the rows_accounted_for check compares the two."""
+    bad = quarantine.group_by("_file").agg(pl.struct("_sheet", "_row").n_unique().alias("rows_quarantined"))
+    out = accepted.join(bad, on="_file", how="full", coalesce=True).with_columns(
+        pl.col("rows_accepted", "rows_quarantined").fill_null(0))
+    return out.select(pl.lit(registry).alias("registry"), pl.col("_file").alias("file"), "rows_accepted",
+                      "rows_quarantined")
 
 
 class CatalogueChanged(RuntimeError):
@@ -255,3 +288,41 @@ def summary(conn: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     wide = frame.pivot(on="paying_level", index="payment_year", values="wan_yuan").fill_null(0)
     return wide.select(pl.col("payment_year").cast(pl.String), *levels).with_columns(
         total=pl.sum_horizontal(levels)).sort("payment_year")
+
+
+def compare_with_last_published(conn: duckdb.DuckDBPyConnection, settings: Settings, run_id: str) -> pl.DataFrame:
+    """Per registry of the contract: the files read tonight, rows accepted, and the same figure of the last
+    published run (audit.registry_arrivals). A registry with no file read is `missing`; one whose accepted rows
+    fell by more than settings.max_row_drop_share is `held` until a person confirms it (NMG_CONFIRM_DROP)."""
+    ensure_runs_table(conn)
+    now = query(conn, """SELECT registry, count(*) FILTER (status = 'read') AS files_read,
+                                CAST(COALESCE(sum(rows_accepted) FILTER (status = 'read'), 0) AS BIGINT)
+                                  AS rows_accepted
+                         FROM audit.input_files WHERE run_id = ? AND registry IS NOT NULL GROUP BY registry""",
+                [run_id])
+    last = conn.execute("""SELECT run_id, finished_at FROM audit.runs WHERE run_id <> ?
+                           AND status IN ('succeeded', 'published') ORDER BY finished_at DESC LIMIT 1""",
+                        [run_id]).fetchone()
+    before = query(conn, """SELECT registry, CAST(sum(rows_accepted) AS BIGINT) AS previous_rows_accepted
+                            FROM audit.input_files
+                            WHERE run_id = ? AND status = 'read' GROUP BY registry""", [last[0] if last else ""])
+    frame = pl.DataFrame({"registry": list(LOAD_ORDER)}).join(now, on="registry", how="left").join(
+        before, on="registry", how="left").with_columns(
+        pl.col("files_read", "rows_accepted").fill_null(0),
+        pl.lit(last[0] if last else None, pl.String).alias("previous_run_id"),
+    ).with_columns(
+        pl.when(pl.col("previous_rows_accepted") > 0)
+        .then(1 - pl.col("rows_accepted").cast(pl.Float64) / pl.col("previous_rows_accepted")).alias("drop_share"))
+    confirmed = settings.confirmed_drops
+    frame = frame.with_columns(
+        pl.when(pl.col("files_read") == 0).then(pl.lit("missing"))
+        .when(pl.col("drop_share") > settings.max_row_drop_share)
+        .then(pl.when(pl.col("registry").is_in(confirmed)).then(pl.lit("confirmed")).otherwise(pl.lit("held")))
+        .otherwise(pl.lit("ok")).alias("status"),
+        pl.lit(run_id).alias("run_id"),
+    ).select("run_id", "registry", "files_read", "rows_accepted", "previous_run_id", "previous_rows_accepted",
+             "drop_share", "status")
+    if _exists(conn, "audit.registry_arrivals"):
+        conn.execute("DELETE FROM audit.registry_arrivals WHERE run_id = ?", [run_id])
+    append_table(conn, "audit.registry_arrivals", frame)
+    return frame

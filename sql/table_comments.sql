@@ -25,7 +25,8 @@ COMMENT ON TABLE pub.ledger.payments IS '支付计划: awards spread over paymen
 COMMENT ON TABLE pub.ledger.liabilities IS '负债台账: beneficiary x rule x payment year x paying level and region, exact to the fen, with run and catalogue version';
 COMMENT ON TABLE pub.marts.liabilities_by_year_level_region_rule IS '汇总: liabilities by payment year, paying level, paying region and rule';
 COMMENT ON TABLE pub.audit.runs IS '运行记录: every run that wrote the build database, with start, end, status (published, failed at a step, unpublished, interrupted), code and catalogue version, parameters';
-COMMENT ON TABLE pub.audit.input_files IS '输入文件: every landing file with size, SHA-256, encoding and rows in / accepted / quarantined';
+COMMENT ON TABLE pub.audit.input_files IS '输入文件: every file of the landing folder (read, refused, skipped or unknown) with size, SHA-256, encoding, sheets and records counted / accepted / quarantined';
+COMMENT ON TABLE pub.audit.registry_arrivals IS '登记库到达: per run and registry of the data contract, files read and rows accepted against the last published run (missing and sharp falls block publication)';
 COMMENT ON TABLE pub.audit.quarantine IS '隔离行: every failed check of every rejected row: file, row, field, reason, masked record';
 COMMENT ON TABLE pub.forecast.driver_history IS '预测驱动因素历史: yearly driver series from the registries (metric totals or event firms, talent arrivals by category, projects by type), zero-filled, up to the last complete year';
 COMMENT ON TABLE pub.forecast.driver_forecasts IS '驱动因素预测: per driver, forecast year and quantile, the model chosen (statsmodels; rolling one-step error), its scale and the driver value';
