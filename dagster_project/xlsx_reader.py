@@ -45,7 +45,7 @@ the workbook (deleted afterwards) and that sheet is read again.
 
 from __future__ import annotations
 
-import math
+import bisect
 import posixpath
 import re
 import shutil
@@ -100,13 +100,10 @@ class _Entry:
     member: str | None  # its XML in the zip; None for chart and dialog sheets
 
 
-@dataclass
-class _Fix:
-    """A cell calamine reads wrong, and the text it is read as instead."""
-    row: int  # spreadsheet row, 1-based
-    col: int  # column, A = 0
-    text: str
-    only_if: str | None = None  # numbers: applied only where calamine gave this text (else it read a date)
+# A cell calamine reads wrong, and the text it is read as instead: spreadsheet row (1-based), column (A = 0),
+# text, and whether it is a number (applied only where calamine printed a number, not a date: a date-time is a
+# number with many decimals).
+_FIXES = {"row": pl.Int64, "col": pl.Int64, "text": pl.String, "number": pl.Boolean}
 
 
 @dataclass
@@ -116,7 +113,7 @@ class _Scan:
     used_top: list[int] = field(default_factory=list)  # used row numbers among the first rows (header search)
     used_total: int = 0
     last_used: int = 0
-    fixes: list[_Fix] = field(default_factory=list)
+    fixes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_FIXES))
     patched: bytes | None = None
 
 
@@ -263,26 +260,25 @@ def _load_patched(path: Path, patched: dict[str, bytes], names: list[str]) -> di
     return raws
 
 
-def _fixed(frame: pl.DataFrame, fixes: list[_Fix]) -> pl.DataFrame:
+def _fixed(frame: pl.DataFrame, fixes: pl.DataFrame) -> pl.DataFrame:
     """calamine's frame with the misread cells set to their text (growing it where calamine saw no value)."""
-    fixed = {(f.row - 1, f"c{f.col}") for f in fixes}
-    if not fixes:
+    if fixes.height == 0:
         return frame
-    height = max(frame.height, max(f.row for f in fixes))
-    columns = sorted(set(frame.columns) | {c for _, c in fixed}, key=lambda c: int(c[1:]))
+    height = max(frame.height, int(fixes["row"].max()))
+    wanted = {f"c{c}" for c in fixes["col"].unique()}
+    columns = sorted(set(frame.columns) | wanted, key=lambda c: int(c[1:]))
     frame = pl.DataFrame({c: frame[c] if c in frame.columns else [None] * frame.height for c in columns},
                          schema=dict.fromkeys(columns, pl.String))
     if height > frame.height:
         frame = pl.concat([frame, pl.DataFrame({c: [None] * (height - frame.height) for c in columns},
                                                schema=frame.schema)])
-    by_column: dict[str, list[_Fix]] = {}
-    for f in fixes:
-        by_column.setdefault(f"c{f.col}", []).append(f)
-    for col, cells in by_column.items():
-        now = frame[col].gather([f.row - 1 for f in cells]).to_list()
-        keep = [f for f, text in zip(cells, now, strict=True) if f.only_if is None or f.only_if == text]
-        if keep:
-            frame = frame.with_columns(frame[col].scatter([f.row - 1 for f in keep], [f.text for f in keep]))
+    for (col,), cells in fixes.group_by("col"):
+        name = f"c{col}"
+        at = (cells["row"] - 1).cast(pl.UInt32)
+        printed_number = frame[name].gather(at).cast(pl.Float64, strict=False).is_not_null()
+        keep = ~cells["number"] | printed_number
+        if keep.any():
+            frame = frame.with_columns(frame[name].scatter(at.filter(keep), cells["text"].filter(keep)))
     return frame
 
 
@@ -371,9 +367,11 @@ class _Patterns:
     row_r: bytes
     cell_open: bytes
     cell_close: bytes
-    trigger: re.Pattern[bytes]
-    long_integer: re.Pattern[bytes]
-    long_fraction: re.Pattern[bytes]
+    typed: re.Pattern[bytes]
+    typed_quoted: re.Pattern[bytes]
+    uncached: re.Pattern[bytes]
+    long_value: re.Pattern[bytes]
+    exponent_marks: tuple[re.Pattern[bytes], ...]
     exponent: re.Pattern[bytes]
     minus_zero: re.Pattern[bytes]
     row: re.Pattern[bytes]
@@ -394,14 +392,19 @@ def _patterns(prefix: bytes) -> _Patterns:
     return _Patterns(
         row_open=b"<" + prefix + b"row", row_r=b"<" + prefix + b'row r="',
         cell_open=b"<" + prefix + b"c", cell_close=b"</" + prefix + b"c>",
-        # cells calamine reads wrong or not at all: errors, booleans, ISO dates, formulas
-        trigger=re.compile(rb"\st=[\"'][ebd][\"']|<" + p + rb"f[\s>/]"),
-        # numbers calamine may print otherwise than with their shortest digits (it rounds to 9 decimals and gives
-        # the exact binary value of integers): 16+ digits, 10+ decimals, 7+ digits before a fraction, exponents, -0
-        long_integer=re.compile(v + rb"-?\d{16}"),
-        long_fraction=re.compile(v + rb"-?(?:\d{7,}\.\d|\d*\.\d{10})"),
-        exponent=re.compile(v + rb"-?[\d.]+[eE]"),
-        minus_zero=re.compile(v + rb"-0[.<eE]"),
+        # cells calamine reads wrong or not at all: errors, booleans, ISO dates (each search starts with a literal,
+        # which re finds fast), and formulas without a cached value
+        typed=re.compile(rb' t="[ebd]"'),
+        typed_quoted=re.compile(rb" t='[ebd]'"),
+        uncached=re.compile(rb"<" + p + rb"f\b[^>]*?(?:/>|>[^<]*</" + p + rb"f>)\s*(?:<" + p + rb"v\s*/>|<" + p
+                            + rb"v></" + p + rb"v>)?\s*</" + p + rb"c>"),
+        # values calamine may print otherwise than with their shortest digits (it rounds to 9 decimals and prints
+        # integers by their exact binary value): those of 9+ characters, exponents, -0. Simple searches, as an
+        # alternation tried at each of a sheet's millions of <v> costs four times as much.
+        long_value=re.compile(v + rb"(-?[\d.]{9}[^<]*)</" + p + rb"v>"),
+        exponent_marks=(re.compile(rb"E[-+]\d"), re.compile(rb"e[-+]\d")),  # a literal first: a fast search
+        exponent=re.compile(v + rb"(-?[\d.]+[eE][-+]?\d+)</" + p + rb"v>"),
+        minus_zero=re.compile(v + rb"(-0(?:\.0*)?)</" + p + rb"v>"),
         row=re.compile(rb"<" + p + rb"row\b[^>]*?(?:/>|>.*?</" + p + rb"row>)", re.S),
         row_suspect=re.compile(rb"<" + p + rb"row\b[^>/]*+(?:/>|>\s*(?:</" + p + rb"row>|" + empty_cell + rb"))"),
         empty_row=re.compile(rb"<" + p + rb"row\b[^>/]*+(?:/>|>(?:\s|" + empty_cell + rb")*+</" + p + rb"row>)"),
@@ -436,13 +439,91 @@ def _scan(data: bytes, top: int) -> _Scan:
     pat, start, end = found
     scan = _rows(data, start, end, pat, top)
     cells = _suspects(data, start, end, pat, [
-        ((), pat.long_integer), ((b"e", b"b", b"d", b"f"), pat.trigger), ((b".",), pat.long_fraction),
-        ((b"+", b"-"), pat.exponent), ((b"-",), pat.minus_zero)])
-    if cells:
-        scan.fixes, inline = _fixes(data, start, cells, pat)
-        if inline:
-            scan.patched = _inlined(data, inline, pat)
+        ((b"e", b"b", b"d"), pat.typed), ((b"'",), pat.typed_quoted), ((b"f",), pat.uncached)])
+    where = _Positions(data, start, end, pat)
+    fixes, inline = _fixes(where, cells) if cells else ([], [])
+    scan.fixes = pl.concat([_fix_frame(fixes), _number_fixes(where)])
+    if inline:
+        scan.patched = _inlined(data, inline, pat)
     return scan
+
+
+def _number_fixes(where: _Positions) -> pl.DataFrame:
+    """Fixes for the number cells whose text calamine changes. A money column of 8-digit amounts with fen can
+    hold most of a sheet's cells, so they are read in bulk: a few searches, then column operations."""
+    data, start, end, pat = where.data, where.start, where.end, where.pat
+    found = _number_values(data, start, end, pat)
+    if not found:
+        return pl.DataFrame(schema=_FIXES)
+    # the cell's start tag (and formula, if any) up to its <v>: the cell opens at the nearest "<c" before
+    heads = [data[data.rfind(pat.cell_open, start, at):at] for at, _ in found]
+    cells = pl.DataFrame({"attrs": b"\n".join(heads).decode("utf-8", "replace").split("\n"),
+                          "raw": b"\n".join(v for _, v in found).decode("utf-8", "replace").split("\n")})
+    cells = cells.with_columns(
+        pl.col("attrs").str.extract(r"""\sr=["']([A-Za-z]{1,3})\d+["']""").str.to_uppercase().alias("letters"),
+        pl.col("attrs").str.extract(r"""\sr=["'][A-Za-z]{1,3}(\d+)["']""").cast(pl.Int64).alias("row"),
+        pl.col("attrs").str.extract(r"""\st=["'](\w+)["']""").alias("t"),
+    ).filter(pl.col("t").is_null() | (pl.col("t") == "n"))
+    if cells["row"].null_count():  # a cell without its reference: placed one by one
+        return _number_fixes_by_position(where, found)
+    # calamine prints these right: fewer than 16 digits, at most 9 decimals, no fraction from 2^23 on; not -0
+    cells = cells.filter(~pl.col("raw").str.contains(r"^-?(?:\d{1,15}|[0-7]?\d{1,6}\.\d{1,9}|8[0-2]\d{5}\.\d{1,9})$")
+                         | pl.col("raw").str.contains(r"^-0(?:\.0*)?$"))
+    letters = cells["letters"].unique().to_list()
+    # Text with at most 15 significant digits is its own shortest form once trailing zeros are dropped; the few
+    # others (16+ digits, exponents, -0) are formatted one by one.
+    plain = (pl.col("raw").str.contains(r"^-?(?:0|[1-9]\d*)(?:\.\d+)?$") & ~pl.col("raw").str.contains(r"^-0(?:\.0*)?$")
+             & (pl.col("raw").str.replace_all(r"[-.]", "").str.strip_chars_start("0").str.len_chars() <= 15))
+    cells = cells.with_columns(
+        pl.col("letters").replace_strict(letters, [_column_index(x) for x in letters], return_dtype=pl.Int64)
+        .alias("col"),
+        pl.when(plain & pl.col("raw").str.contains(r"\.")).then(pl.col("raw").str.replace(r"\.?0+$", ""))
+        .when(plain).then(pl.col("raw")).alias("text"),
+    )
+    odd = cells.filter(pl.col("text").is_null())
+    if odd.height:
+        odd = odd.with_columns(text=pl.Series([_number_text(float(v)) if _is_float(v) else None for v in odd["raw"]],
+                                              dtype=pl.String))
+        cells = pl.concat([cells.filter(pl.col("text").is_not_null()), odd.filter(pl.col("text").is_not_null())])
+    return cells.select("row", "col", "text", number=pl.lit(True))
+
+
+def _number_values(data: bytes, start: int, end: int, pat: _Patterns) -> list[tuple[int, bytes]]:
+    """(position, text) of the <v> values that may be numbers calamine prints otherwise."""
+    found = [(m.start(), m.group(1)) for m in pat.long_value.finditer(data, start, end)]
+    more = []
+    signs = data.find(b"+", start, end) >= 0 or data.find(b"-", start, end) >= 0  # memchr-fast
+    if signs and any(mark.search(data, start, end) for mark in pat.exponent_marks):
+        more += [(m.start(), m.group(1)) for m in pat.exponent.finditer(data, start, end)]
+    if data.find(b"-", start, end) >= 0:
+        more += [(m.start(), m.group(1)) for m in pat.minus_zero.finditer(data, start, end)]
+    return sorted(set(found + more)) if more else found
+
+
+def _number_fixes_by_position(where: _Positions, found: list[tuple[int, bytes]]) -> pl.DataFrame:
+    """The same, cell by cell, for sheets whose cells do not all carry their reference."""
+    data, pat, rows = where.data, where.pat, []
+    for at, value in found:
+        a = _cell_start(data, at, pat)
+        cell = pat.cell.match(data, a)
+        if not cell or ((t := _TYPE.search(cell.group(2))) and t.group(1) != b"n"):
+            continue  # a formula's cached text, not a number
+        raw = value.decode("utf-8", "replace")
+        if _is_float(raw):
+            rows.append((*where(a, cell.group(2)), _number_text(float(raw)), True))
+    return _fix_frame(rows)
+
+
+def _fix_frame(rows: list[tuple[int, int, str, bool]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=_FIXES, orient="row") if rows else pl.DataFrame(schema=_FIXES)
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _suspects(data: bytes, start: int, end: int, pat: _Patterns,
@@ -461,7 +542,11 @@ def _suspects(data: bytes, start: int, end: int, pat: _Patterns,
 
 
 def _cell_start(data: bytes, pos: int, pat: _Patterns) -> int:
-    return max(data.rfind(pat.cell_open + b" ", 0, pos + 1), data.rfind(pat.cell_open + b">", 0, pos + 1))
+    """The start of the cell element holding `pos`: the nearest "<c" before it that opens a cell."""
+    i = data.rfind(pat.cell_open, 0, pos + 1)
+    while i >= 0 and data[i + len(pat.cell_open):i + len(pat.cell_open) + 1] not in (b" ", b">", b"\t", b"\n", b"\r"):
+        i = data.rfind(pat.cell_open, 0, i)
+    return i
 
 
 def _cell_end(data: bytes, start: int, pat: _Patterns) -> int:
@@ -472,9 +557,10 @@ def _cell_end(data: bytes, start: int, pat: _Patterns) -> int:
     return close + len(pat.cell_close) if close >= 0 else tag_end
 
 
-def _fixes(data: bytes, start: int, cells: list[tuple[int, int]], pat: _Patterns
-           ) -> tuple[list[_Fix], list[tuple[int, int, str]]]:
+def _fixes(where: _Positions, cells: list[tuple[int, int]]
+           ) -> tuple[list[tuple[int, int, str, bool]], list[tuple[int, int, str]]]:
     """The fixes for the suspect cells, and the cells to give calamine as inline text (errors it does not know)."""
+    data, pat = where.data, where.pat
     fixes, inline = [], []
     for a, b in cells:
         cell = data[a:b]
@@ -484,51 +570,68 @@ def _fixes(data: bytes, start: int, cells: list[tuple[int, int]], pat: _Patterns
         fix = _cell_fix(m.group(2), cell[m.end():], pat)
         if fix is None:
             continue
-        row, col = _position(data, start, a, m.group(2), pat)
-        fixes.append(_Fix(row, col, *fix))
+        fixes.append((*where(a, m.group(2)), fix, False))
         if (t := _TYPE.search(m.group(2))) and t.group(1) == b"e":
-            inline.append((a, b, fix[0]))
+            inline.append((a, b, fix))
     if not any(text not in _CALAMINE_ERRORS for _, _, text in inline):
         inline = []
     return fixes, inline
 
 
-def _cell_fix(attrs: bytes, inner: bytes, pat: _Patterns) -> tuple[str, str | None] | None:
-    """(text, only_if) for a cell calamine misreads, None for one it reads right."""
+def _cell_fix(attrs: bytes, inner: bytes, pat: _Patterns) -> str | None:
+    """The text of a cell calamine misreads (numbers aside), None for one it reads right."""
     kind = (t.group(1) if (t := _TYPE.search(attrs)) else b"n").decode()
     v = pat.value.search(inner)
     raw = unescape(v.group(1).decode("utf-8", "replace")).strip() if v else None
     if kind == "e":
-        return raw or "#UNKNOWN!", None
+        return raw or "#UNKNOWN!"
     if pat.formula.search(inner) and not raw and not (kind == "str" and v):
-        return NO_CACHED_VALUE, None  # a formula never computed and saved: nothing to read
+        return NO_CACHED_VALUE  # a formula never computed and saved: nothing to read
     if kind == "b" and raw:
-        return ("FALSE" if raw == "0" else "TRUE"), None
+        return "FALSE" if raw == "0" else "TRUE"
     if kind == "d" and raw:
-        return _iso_text(raw), None
-    if kind == "n" and raw:
-        try:
-            x = float(raw)
-        except ValueError:
-            return None
-        right, shown = _number_text(x), _calamine_number(x)
-        return (right, shown) if right != shown else None
-    return None
+        return _iso_text(raw)
+    return None  # numbers: _number_fixes
 
 
-def _position(data: bytes, start: int, cell_start: int, attrs: bytes, pat: _Patterns) -> tuple[int, int]:
-    """(row, column) of the cell: from its reference, else counted as Excel does (rows and cells in order)."""
-    if ref := _REF.search(attrs):
-        letters = ref.group(1).upper().decode()
-        col = 0
-        for ch in letters:
-            col = col * 26 + ord(ch) - 64
-        return int(ref.group(2)), col - 1
-    row_start = data.rfind(pat.row_open, start, cell_start)
-    head = data[row_start:data.find(b">", row_start)]
-    row = int(n.group(1)) if (n := _ROW_NUMBER.search(head)) else data.count(pat.row_open, start, row_start) + 1
-    between = data[row_start:cell_start]
-    return row, between.count(pat.cell_open + b" ") + between.count(pat.cell_open + b">")
+class _Positions:
+    """(row, column) of cells, from their reference, else counted as Excel does: a row or cell without one
+    follows the previous (the row numbers are worked out once, and only when a reference is missing)."""
+
+    def __init__(self, data: bytes, start: int, end: int, pat: _Patterns) -> None:
+        self.data, self.start, self.end, self.pat = data, start, end, pat
+        self.rows: tuple[list[int], list[int]] | None = None
+
+    def __call__(self, cell_start: int, attrs: bytes) -> tuple[int, int]:
+        if ref := _REF.search(attrs):
+            return int(ref.group(2)), _column_index(ref.group(1).upper().decode())
+        data, pat = self.data, self.pat
+        row_start = data.rfind(pat.row_open, self.start, cell_start)
+        col = -1
+        for c in pat.cell.finditer(data, row_start, data.find(b">", cell_start) + 1):  # the row's cells to here
+            given = _REF.search(c.group(2))
+            col = _column_index(given.group(1).upper().decode()) if given else col + 1
+        return self._row_number(row_start), col
+
+    def _row_number(self, row_start: int) -> int:
+        if self.rows is None:
+            starts, numbers, r = [], [], 0
+            for m in self.pat.row.finditer(self.data, self.start, self.end):
+                head = self.data[m.start():self.data.find(b">", m.start())]
+                r = int(n.group(1)) if (n := _ROW_NUMBER.search(head)) else r + 1
+                starts.append(m.start())
+                numbers.append(r)
+            self.rows = starts, numbers
+        starts, numbers = self.rows
+        return numbers[bisect.bisect_right(starts, row_start) - 1]
+
+
+def _column_index(letters: str) -> int:
+    """A = 0, B = 1, …, AA = 26."""
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return col - 1
 
 
 def _inlined(data: bytes, cells: list[tuple[int, int, str]], pat: _Patterns) -> bytes:
@@ -546,18 +649,12 @@ def _inlined(data: bytes, cells: list[tuple[int, int, str]], pat: _Patterns) -> 
 
 def _number_text(x: float) -> str:
     """A stored number as Excel shows it at full precision: shortest round-trip digits, decimal notation."""
-    text = format(Decimal(repr(x)), "f")
+    text = repr(x)
+    if "e" in text:
+        text = format(Decimal(text), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
-
-
-def _calamine_number(x: float) -> str:
-    """The text fastexcel 0.21 gives a number cell (checked against 60,000 numbers): integers exactly, others
-    rounded to 9 decimals."""
-    if x.is_integer():
-        return ("-0" if math.copysign(1, x) < 0 else "0") if x == 0 else str(int(x))
-    return f"{x:.9f}".rstrip("0").rstrip(".")
 
 
 def _iso_text(raw: str) -> str:

@@ -150,14 +150,16 @@ def test_formulas_give_their_cached_value_or_the_no_cached_value_mark(tmp_path):
     (sheet,) = read(path).sheets
     assert sheet.frame.row(0) == ("P1", NO_CACHED_VALUE, NO_CACHED_VALUE, 2)
     body = ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
-            '<row r="2"><c r="A2" t="str"><f>"P"&amp;1</f><v>P1</v></c><c r="B2"><f>1+1</f><v>2</v></c></row>'
+            '<row r="2"><c r="A2" t="str"><f>"P"&amp;1</f><v>P1</v></c><c r="B2"><f>1+1</f><v>123456789.12</v></c>'
+            '</row>'
             '<row r="3"><c r="A3" t="str"><f>"P"&amp;2</f><v>P2</v></c><c r="B3" t="e"><f>1/0</f><v>#DIV/0!</v>'
             '</c></row><row r="4"><c r="A4" t="s"><v>2</v></c><c r="B4"><f>SUM(B2:B3)</f></c></row>'
             '<row r="6"><c r="D6"><f>B4*2</f></c></row>')  # beyond every value calamine sees: the frame grows
     path = raw_book(tmp_path / "cached.xlsx", [body], ("项目编号", "金额(元)", "P3"))
     (sheet,) = read(path).sheets
     assert sheet.frame.columns == ["项目编号", "金额(元)", "列4", "_row"]
-    assert sheet.frame.rows() == [("P1", "2", None, 2), ("P2", "#DIV/0!", None, 3), ("P3", NO_CACHED_VALUE, None, 4),
+    assert sheet.frame.rows() == [("P1", "123456789.12", None, 2), ("P2", "#DIV/0!", None, 3),
+                                  ("P3", NO_CACHED_VALUE, None, 4),
                                   (None, None, NO_CACHED_VALUE, 6)]
     assert (sheet.records, sheet.blank_rows) == (4, 1)
 
@@ -255,11 +257,12 @@ def test_strict_iso_dates_prefixed_xml_and_rows_without_numbers(tmp_path):
             '<x:c t="d"><x:v>2024-03-05T00:00:00</x:v></x:c></x:row>'
             '<x:row r="5"><x:c r="A5" t="inlineStr"><x:is><x:t>P2</x:t></x:is></x:c><x:c r="B5" t="e"><x:v>#N/A</x:v>'
             '</x:c><x:c r="C5" t="d"><x:v>2024-03-05T10:30:00</x:v></x:c></x:row>'
-            '<x:row><x:c t="inlineStr"><x:is><x:t>P3</x:t></x:is></x:c><x:c><x:v>4</x:v></x:c></x:row>')
+            '<x:row><x:c t="inlineStr"><x:is><x:t>P3</x:t></x:is></x:c><x:c><x:v>4</x:v></x:c></x:row>'
+            '<x:row><x:c t="inlineStr"><x:is><x:t>P4</x:t></x:is></x:c><x:c><x:v>123456789.12</x:v></x:c></x:row>')
     (sheet,) = read(raw_book(tmp_path / "projects.xlsx", [body], prefix="x:")).sheets
     assert sheet.frame.rows() == [("P1", "TRUE", "2024-03-05", 2), ("P2", "#N/A", "2024-03-05 10:30:00", 5),
-                                  ("P3", "4", None, 6)]
-    assert (sheet.records, sheet.blank_rows) == (3, 2)
+                                  ("P3", "4", None, 6), ("P4", "123456789.12", None, 7)]
+    assert (sheet.records, sheet.blank_rows) == (4, 2)
 
 
 def test_the_corpus_workbook_with_a_merged_title_reads_with_the_real_contract():
@@ -350,4 +353,4 @@ def test_the_fast_path_leaves_an_ordinary_export_untouched(tmp_path):
     path = write_book(tmp_path / "projects.xlsx", [("数据", {1: HEADER, 2: ["P1", 1, date(2024, 1, 2)]}, "visible")])
     data = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
     scan = xlsx_reader._scan(data, 30)
-    assert (scan.fixes, scan.patched, scan.used_total, scan.last_used) == ([], None, 2, 2)
+    assert (scan.fixes.height, scan.patched, scan.used_total, scan.last_used) == (0, None, 2, 2)
