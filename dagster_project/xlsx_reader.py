@@ -7,12 +7,14 @@ What is read (issue 14, class 4):
   hidden sheets are not read (a stale copy is often kept hidden) and are listed as skipped with the reason
   (「隐藏工作表，未读取」); so are visible sheets without this registry's header (notes, 说明) and empty sheets,
   and chart sheets.
-- **Header.** The header is the row, among the first 30 of the sheet, that names the most known columns
-  (canonical names or aliases, compared after `contract.normalise_header`), so a title block of any height up
-  to that is skipped. Columns keep the header cells as written; a blank header cell becomes 「列N」 (N the
-  spreadsheet column number, A = 1) and a repeated one 「<header>（列N）」, so no column is lost or merged.
+- **Header.** The header is the row, among the first `max_header_scan` (30) of the sheet, that names the most
+  known columns (canonical names or aliases, compared after `contract.normalise_header`; the first such row on
+  a tie), so a title block of any height up to that is skipped. Columns keep the header cells as written; a
+  blank header cell becomes 「列N」 (N the spreadsheet column number, A = 1) and a repeated one
+  「<header>（列N）」, so no column is lost or merged. A column with no value anywhere in the sheet is not read.
 - **Rows.** `_row` is the spreadsheet row number exactly as Excel shows it, whatever lies above (title block,
-  blank rows). Blank rows (no cell with a value) are skipped and counted as `blank_rows`; they are not records.
+  blank rows). Blank rows (no cell with a value; formatting alone is not a value) are skipped and counted as
+  `blank_rows` (up to the last record); they are not records.
   `records` — the rows below the header holding at least one value — is counted from the sheet's XML, not from
   the parser that builds the frame, so a parser that lost or invented rows would show as `records` differing
   from the frame's height.
@@ -27,8 +29,10 @@ What is read (issue 14, class 4):
     which wants a date, then refuses it instead of dropping the time). A text cell spelled exactly
     `YYYY-MM-DD 00:00:00` reads as `YYYY-MM-DD` too (the same day).
   - Numbers in decimal notation with the shortest digits that give back the stored number (what Excel shows
-    at full precision): integers without `.0` (`150622`), `0.1`, `1e20` as `100000000000000000000`;
-    never an exponent. Booleans `TRUE` / `FALSE`. Text as stored (spaces kept; trimming is validation's).
+    at full precision): integers without `.0` (`150622`), `0.1`, `123456789.12`, `1e20` as
+    `100000000000000000000`; never an exponent. Booleans `TRUE` / `FALSE`. Text as stored (spaces kept;
+    trimming is validation's), except that text of spaces only, written without `xml:space="preserve"` (as
+    openpyxl does), is empty text under XML's rules.
 - **Refusals.** A file that cannot be read raises `ValueError` naming the file (and sheet) and saying what to do:
   not a zip (truncated, unsaved), an old .xls or a password-protected workbook, damaged sheet data.
 
@@ -459,6 +463,7 @@ def _number_fixes(where: _Positions) -> pl.DataFrame:
     heads = [data[data.rfind(pat.cell_open, start, at):at] for at, _ in found]
     cells = pl.DataFrame({"attrs": b"\n".join(heads).decode("utf-8", "replace").split("\n"),
                           "raw": b"\n".join(v for _, v in found).decode("utf-8", "replace").split("\n")})
+    cells = cells.with_columns(pl.col("attrs").str.extract(r"^([^>]*)"))  # the cell's tag, not its formula's
     cells = cells.with_columns(
         pl.col("attrs").str.extract(r"""\sr=["']([A-Za-z]{1,3})\d+["']""").str.to_uppercase().alias("letters"),
         pl.col("attrs").str.extract(r"""\sr=["'][A-Za-z]{1,3}(\d+)["']""").cast(pl.Int64).alias("row"),

@@ -154,14 +154,18 @@ def test_formulas_give_their_cached_value_or_the_no_cached_value_mark(tmp_path):
             '</row>'
             '<row r="3"><c r="A3" t="str"><f>"P"&amp;2</f><v>P2</v></c><c r="B3" t="e"><f>1/0</f><v>#DIV/0!</v>'
             '</c></row><row r="4"><c r="A4" t="s"><v>2</v></c><c r="B4"><f>SUM(B2:B3)</f></c></row>'
-            '<row r="6"><c r="D6"><f>B4*2</f></c></row>')  # beyond every value calamine sees: the frame grows
+            '<row r="6"><c r="D6"><f>B4*2</f></c></row>'  # beyond every value calamine sees: the frame grows
+            '<row r="7"><c r="A7" t="s"><v>2</v></c><c r="B7"><f t="shared" ref="B7:B8" si="0">B2*2</f>'
+            '<v>246913578.24</v></c></row><row r="8"><c r="A8" t="s"><v>2</v></c><c r="B8"><f t="shared" si="0"/>'
+            '<v>98765432.1</v></c></row>')
     path = raw_book(tmp_path / "cached.xlsx", [body], ("项目编号", "金额(元)", "P3"))
     (sheet,) = read(path).sheets
     assert sheet.frame.columns == ["项目编号", "金额(元)", "列4", "_row"]
     assert sheet.frame.rows() == [("P1", "123456789.12", None, 2), ("P2", "#DIV/0!", None, 3),
                                   ("P3", NO_CACHED_VALUE, None, 4),
-                                  (None, None, NO_CACHED_VALUE, 6)]
-    assert (sheet.records, sheet.blank_rows) == (4, 1)
+                                  (None, None, NO_CACHED_VALUE, 6), ("P3", "246913578.24", None, 7),
+                                  ("P3", "98765432.1", None, 8)]
+    assert (sheet.records, sheet.blank_rows) == (6, 1)
 
 
 def test_blank_rows_are_skipped_counted_and_later_rows_keep_their_numbers(tmp_path):
@@ -317,7 +321,8 @@ def random_book(rng: random.Random, path: Path) -> tuple[Path, dict[str, list[tu
             r, got = title + 1, []
             for k in range(rng.randint(0, 25)):
                 r += 1 + (rng.randint(1, 3) if rng.random() < 0.2 else 0)
-                amount = rng.choice([k, "#N/A", "#DIV/0!", "#SPILL!", "=1/0", 1e20, None, "  "])
+                amount = rng.choice([k, "#N/A", "#DIV/0!", "#SPILL!", "=1/0", 1e20, None, "  ", 123456789.12,
+                                     datetime(2024, 1, 2, 3, 4, 5), True])
                 rows[r] = [f"{name}-P{k}", amount, rng.choice([None, "#REF!", date(2024, 1, 2)])]
                 got.append((r, f"{name}-P{k}"))
             if kind == "hidden":
@@ -346,7 +351,8 @@ def test_randomly_damaged_workbooks_lose_no_row_and_raise_nothing(tmp_path):
             assert s.records == len([r for r in used if r > s.header_row]) == s.frame.height
             # openpyxl writes "  " without xml:space="preserve", so the XML holds no text: it reads as ""
             assert set(s.frame["金额(元)"].drop_nulls()) <= {str(k) for k in range(25)} | {
-                "#N/A", "#DIV/0!", "#SPILL!", NO_CACHED_VALUE, "100000000000000000000", ""}
+                "#N/A", "#DIV/0!", "#SPILL!", NO_CACHED_VALUE, "100000000000000000000", "", "123456789.12",
+                "2024-01-02 03:04:05", "TRUE"}
 
 
 def test_the_fast_path_leaves_an_ordinary_export_untouched(tmp_path):
