@@ -41,8 +41,9 @@ At the same time (calamine releases the GIL) a pass over each sheet's XML in the
 finds the cells calamine reads wrong: error cells (read as empty), formulas without a cached value (empty),
 booleans ("true"), ISO dates (t="d", as written) and numbers whose text calamine changes (it rounds to 9
 decimals, so 123456789.12 reads 123456789.120000005, and prints integers of 16+ digits by their binary value);
-those cells are set to their text in the frame. Ordinary exports hold none of them, and the searches are skipped
-when a byte they need (a letter, ".", "-") is absent from the sheet. An error code calamine does not know
+those cells are set to their text in the frame (a number's only where calamine printed a number: a date-time
+cell holds a number too). Ordinary exports hold none of them, and the searches are skipped when a byte they
+need (a letter, ".", "-") is absent from the sheet. An error code calamine does not know
 (#SPILL!, #CALC! …) makes it refuse the whole sheet: such cells are rewritten as inline text in a scratch copy of
 the workbook (deleted afterwards) and that sheet is read again.
 """
