@@ -122,6 +122,11 @@ class _Scan:
     patched: bytes | None = None
 
 
+class _PartialHeader(Exception):
+    """A visible sheet that names most of the registry's columns but not all required ones: its rows are the
+    registry's, so skipping it would lose them without a word; the file is refused instead."""
+
+
 def read_workbook(path: Path, known: dict[str, str], required: set[str], max_header_scan: int = 30) -> WorkbookRead:
     """Read every visible data sheet of `path` (see the module docstring for what is read and how)."""
     entries = _entries(path)
@@ -143,7 +148,10 @@ def read_workbook(path: Path, known: dict[str, str], required: set[str], max_hea
             skipped.append((e.name, _STATES.get(e.state, "不是数据工作表（图表或对话框工作表），未读取")))
             continue
         frame = _fixed(raws[e.name], scans[e.name].fixes)
-        sheet = _sheet(e.name, frame, scans[e.name], known, required, max_header_scan)
+        try:
+            sheet = _sheet(e.name, frame, scans[e.name], known, required, max_header_scan)
+        except _PartialHeader as exc:
+            raise ValueError(f"{path.name}: {exc}") from None
         if isinstance(sheet, str):
             skipped.append((e.name, sheet))
         else:
@@ -301,8 +309,10 @@ def _sheet(name: str, frame: pl.DataFrame, scan: _Scan, known: dict[str, str], r
     missing = [c for c in dict.fromkeys(known.values()) if c in required - named]  # in registry order
     if missing or not named:
         zh = _first_alias(known)
-        named = "、".join(f"{m}（{zh[m]}）" if m in zh else m for m in missing)
-        return f"没有该名录的表头（缺少必填列 {named}），未读取"
+        listed = "、".join(f"{m}（{zh[m]}）" if m in zh else m for m in missing)
+        if len(named & required) * 2 >= len(required):  # the registry's data with a column missing: not a notes
+            raise _PartialHeader(f"工作表「{name}」有该登记库的表头，但缺少必填列 {listed}；请补齐该列后重新导出")
+        return f"没有该名录的表头（缺少必填列 {listed}），未读取"
     header_row = best + 1
     names = _column_names(frame.row(best), frame.columns)
     data = (frame.slice(best + 1)

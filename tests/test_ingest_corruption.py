@@ -221,3 +221,15 @@ def test_the_file_log_lists_skipped_and_unknown_files_apart_from_refused_ones(tm
     assert got == {"enterprises.csv": ("read", 3), "~$projects.xlsx": ("skipped", 0), "工资表.csv": ("unknown", 0),
                    "talents.csv": ("refused", 1)}  # a refused file keeps the records it holds back
     assert "缺少人才库的必填列" in log.filter(pl.col("file") == "talents.csv")["message"][0]
+
+
+def test_a_data_sheet_missing_a_required_column_refuses_the_file(tmp_path):
+    """A second sheet with the projects header but without 竣工日期 holds projects: skipping it as a notes sheet
+    would lose its rows without a word, so the file is refused naming the sheet and the column."""
+    short = [h for h in PROJECT_HEADER if h != "竣工日期"]
+    workbook(tmp_path / "projects.xlsx", [("项目", [PROJECT_HEADER, project_row(1)], "visible"),
+                                          ("补充", [short, project_row(2)[:6] + project_row(2)[7:]], "visible")])
+    (lf,) = ingest.discover(tmp_path)
+    with pytest.raises(ingest.FileRefused, match=r"projects.xlsx: 工作表「补充」有该登记库的表头，但缺少必填列 "
+                                                 r"completion_date（竣工日期）"):
+        ingest.read_text(lf, tmp_path / "scratch")

@@ -202,14 +202,24 @@ def test_notes_and_empty_sheets_are_skipped_with_the_reason(tmp_path):
         ("说明", {1: ["填表说明"], 2: ["金额以元为单位"]}, "visible"),
         ("数据", {1: HEADER, 2: ["P1", 1, None]}, "visible"),
         ("空表", {}, "visible"),
-        ("缺列", {1: ["项目编号", "竣工日期"], 2: ["P9", None]}, "visible"),
+        ("缺列", {1: ["竣工日期"], 2: [None]}, "visible"),
     ])
     book = read(path)
     assert [s.name for s in book.sheets] == ["数据"]
     reasons = dict(book.skipped)
     assert reasons["说明"].startswith("没有该名录的表头（缺少必填列") and reasons["说明"].endswith("），未读取")
     assert reasons["空表"] == "空工作表，未读取"
-    assert reasons["缺列"] == "没有该名录的表头（缺少必填列 amount（金额(元)）），未读取"
+    assert reasons["缺列"] == "没有该名录的表头（缺少必填列 project_id（项目编号）、amount（金额(元)）），未读取"
+
+
+def test_a_sheet_with_most_of_the_header_but_a_required_column_missing_refuses_the_file(tmp_path):
+    """Naming half the required columns or more, the sheet holds the registry's rows: skipping it would lose them."""
+    path = write_book(tmp_path / "projects.xlsx", [
+        ("数据", {1: HEADER, 2: ["P1", 1, None]}, "visible"),
+        ("缺列", {1: ["项目编号", "竣工日期"], 2: ["P9", None]}, "visible"),
+    ])
+    with pytest.raises(ValueError, match=r"projects.xlsx: 工作表「缺列」有该登记库的表头，但缺少必填列 amount"):
+        read(path)
 
 
 def test_cells_read_as_the_text_excel_shows(tmp_path):
