@@ -17,6 +17,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -141,8 +142,9 @@ HOLDER = textwrap.dedent("""
 
 
 def test_every_launch_path_takes_the_lock_and_a_dead_holder_frees_it(night):
-    """The lock is taken by the build-database resource inside the run (what `dagster job execute` and the daemon
-    run too), so an in-process run is refused while another process holds the folder, and touches nothing."""
+    """The lock is taken inside the run, by the build-database resource: an in-process run and `dagster job
+    execute` (the daemon's runs execute the same way) are refused while another process holds the folder, and
+    touch nothing; when the holder dies, the OS frees the folder."""
     settings = get_settings()
     build_before = settings.build_db.stat().st_mtime_ns
     holder = subprocess.Popen([sys.executable, "-c", HOLDER], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
@@ -155,7 +157,12 @@ def test_every_launch_path_takes_the_lock_and_a_dead_holder_frees_it(night):
 
         message = " ".join(_errors(result))
         assert "holder-run" in message and str(holder.pid) in message, message
-        assert settings.build_db.stat().st_mtime_ns == build_before  # the refused run wrote nothing
+        env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # an ephemeral instance
+        cli = subprocess.run([str(Path(sys.executable).parent / "dagster"), "job", "execute", "-m",
+                              "dagster_project.definitions", "-j", "nightly"], cwd=REPO_ROOT, env=env,
+                             capture_output=True, text=True, timeout=600)
+        assert cli.returncode != 0 and "正被另一个运行写入" in cli.stdout + cli.stderr, cli.stderr[-2000:]
+        assert settings.build_db.stat().st_mtime_ns == build_before  # the refused runs wrote nothing
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait()
@@ -350,5 +357,7 @@ def test_the_nightly_run_made_and_used_the_installation_secret(night):
         conn.execute(f"ATTACH '{settings.published_db}' AS pub (READ_ONLY)")
         talent_id, id_number, key = conn.execute(
             "SELECT s.talent_id, s.id_number, p.person_key FROM build.staging.talents AS s "
-            "JOIN pub.registry.talents AS p USING (talent_id) ORDER BY talent_id LIMIT 1").fetchone()
-    assert key == validate.pseudonym(id_number.strip().upper(), settings.pseudonym_salt), talent_id
+            "JOIN pub.registry.talents AS p USING (talent_id) WHERE length(trim(s.id_number)) = 18 "
+            "AND COALESCE(s.id_type, '') IN ('', 'resident_id', '身份证', '居民身份证') "
+            "ORDER BY talent_id LIMIT 1").fetchone()
+    assert key == validate.pseudonym("resident_id", id_number.strip().upper(), settings.pseudonym_salt), talent_id
