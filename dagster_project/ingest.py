@@ -19,7 +19,8 @@ from pathlib import Path
 import polars as pl
 
 from . import csv_reader
-from .contract import REGISTRIES, Registry, header_map, normalise_header
+from .contract import REGISTRIES, VALUE_ALIASES, Registry, header_map, normalise_header
+from .validate import masked_record
 
 SUPPORTED = (".csv", ".txt", ".tsv", ".xlsx", ".parquet")
 CHUNK = 16 << 20
@@ -255,7 +256,9 @@ def _canonical(part: Part, lf: LandingFile, registry: Registry) -> tuple[pl.Data
     conflict = pl.lit(None, pl.String)
     for canon, cols in sources.items():
         for other in cols[1:]:
-            differs = pl.col(cols[0]).is_not_null() & pl.col(other).is_not_null() & (pl.col(cols[0]) != pl.col(other))
+            # compared as codes: 护照 in one column and passport in the other agree
+            first, second = (pl.col(c).replace(VALUE_ALIASES.get(canon, {})) for c in (cols[0], other))
+            differs = first.is_not_null() & second.is_not_null() & (first != second)
             heads = "」与「".join(part.header[positional.index(c)] for c in (cols[0], other))
             conflict = pl.coalesce(conflict, pl.when(differs).then(pl.lit(
                 f"{canon}：同一字段出现在「{heads}」两列且取值不同；请删除多余的一列后重新导出")))
@@ -271,16 +274,8 @@ def _canonical(part: Part, lf: LandingFile, registry: Registry) -> tuple[pl.Data
                conflicts.select(pl.lit(lf.path.name).alias("_file"), pl.lit(part.sheet, pl.String).alias("_sheet"),
                                 "_row", pl.col("_conflict").str.split("：").list.first().alias("field"),
                                 pl.col("_conflict").alias("reason"), pl.lit(None, pl.String).alias("value"),
-                                _masked_record(registry).alias("raw_record"))]
+                                masked_record(registry).alias("raw_record"))]
     return frame.filter(pl.col("_conflict").is_null()).select(cols), pl.concat(rejects)
-
-
-def _masked_record(registry: Registry) -> pl.Expr:
-    """The row as JSON with personal columns masked, as validation's quarantine records are."""
-    from .validate import mask
-
-    return pl.struct([mask(pl.col(c.name), c.kind).alias(c.name) if c.personal else pl.col(c.name)
-                      for c in registry.columns]).struct.json_encode()
 
 
 def _reject_rows(rejects: pl.DataFrame, lf: LandingFile, part: Part, registry: Registry) -> pl.DataFrame:

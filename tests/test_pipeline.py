@@ -18,7 +18,7 @@ def test_nightly_job_materializes_everything_and_publishes(run_env):
             "liability_ledger", "driver_forecasts", "forecast_liabilities", "forecast_backtest", "scenario_results",
             "dashboard_site", "published_warehouse"} <= materialized
     checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    assert len(checks) == 6 and all(c.passed for c in checks)
+    assert len(checks) == 8 and all(c.passed for c in checks)
 
     published = get_settings().published_db
     with duckdb.connect(str(published), read_only=True) as conn:
