@@ -11,6 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from .checkdigits import ric_is_valid
+from .xlsx_reader import ERROR_CODES, NO_CACHED_VALUE
 
 MAX_DECIMALS = 4
 MAX_INTEGER_DIGITS = 16  # DECIMAL(20,4): 20 digits, 4 of them after the point
@@ -19,9 +20,7 @@ NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 
 # Excel's error values (CSV exports carry them as text; the XLSX reader keeps error cells as their text) and the
 # marker the XLSX reader gives a formula cell that was saved without a computed value.
-EXCEL_ERRORS = ("#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
-                "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!")
-NO_CACHED_VALUE = "#无缓存值"
+EXCEL_ERRORS = tuple(sorted(ERROR_CODES))  # one list: the XLSX reader's, whose markers these cells carry
 
 _ZEROS = "0" * 40  # longest zero run a scientific-notation value is padded with (anything longer is out of range)
 
