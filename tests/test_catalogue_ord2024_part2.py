@@ -408,3 +408,29 @@ def test_catalogue_counts_and_links(catalogue_of):
     assert cat.rule("ORD2024-2-1-06A").links == {"restates": "NMG2024-19"}
     assert cat.rule("ORD2024-2-1-05B").links == {"tops_up": "NMG2024-47C"}
     assert cat.rule("ORD2024-2-1-05C").links == {"tops_up": "NMG2024-47B"}
+
+
+def test_2_1_1_city_retained_revenue_handed_to_the_banner_for_five_tax_years(ledger_from, catalogue_of):
+    # 自项目…建成投产后第一个完整纳税年度起，将其年度地方财力贡献的市本级留成部分，按照“第一类企业（项目）前五年100%，
+    # 第二类企业（项目）前三年100%后两年80%，第三、四类企业（项目）前五年100%”的比例…奖补属地旗区（园区）.
+    # A: class 1/3/4, started 2024 -> tax years 2025-2029 at 100%, settled the next year (2026-2030).
+    # B: class 2, started 2024 -> 2025-2027 at 100%, 2028-2029 at 80%.
+    # C: started 2023 (before the list): nothing. D: Hohhot: nothing. E: started 2024, nothing retained in 2026.
+    retained, main, cls2 = "cluster_city_retained_revenue_yuan", "cluster_firm_production_started", \
+        "cluster_class2_firm_production_started"
+    rows = [ev(A, 2024, main), ev(B, 2024, cls2), ev(C, 2023, main), ev(D, 2024, main), ev(E, 2024, main)]
+    for year in range(2024, 2031):
+        rows += [ev(u, year, retained, "1234567.89", "元") for u in (A, B, C, D)]
+    rows += [ev(E, 2025, retained, "100000.00", "元"), ev(E, 2026, retained, "0", "元")]
+    conn = ledger_from({"enterprises": firms(A, B, C, D, E), "enterprise_metrics": rows},
+                       catalogue_of(FILE, *LINKED))
+    full, four_fifths = "1234567.89", "987654.31"  # 1,234,567.89 x 0.8 = 987,654.312 -> 987,654.31
+    assert lines(conn, "ORD2024-2-1-01") == [
+        *[(A, year, "city", CITY, full) for year in range(2026, 2031)],  # tax years 2025-2029; 2030 is year 6
+        (B, 2026, "city", CITY, full), (B, 2027, "city", CITY, full), (B, 2028, "city", CITY, full),
+        (B, 2029, "city", CITY, four_fifths), (B, 2030, "city", CITY, four_fifths),
+        (E, 2026, "city", CITY, "100000.00"),  # tax year 2025; 2026's zero retained share earns nothing
+    ]
+    kinds = conn.execute("SELECT DISTINCT kind FROM ledger.liabilities WHERE rule_id = 'ORD2024-2-1-01'").fetchall()
+    assert kinds == [("revenue_forgone",)]
+    assert flags(conn, "ORD2024-2-1-01") == [(True,)]
