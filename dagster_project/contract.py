@@ -166,6 +166,15 @@ TALENTS = Registry(
                doc="already receives a city or banner housing benefit (市、旗区两级住房优待政策)"),
         Column("key_university", "category", ("重点高校毕业",), **_YES_NO,
                doc="graduate of a 重点高校 (双一流 or world top 100)"),
+        Column("cultivated_in_city", "category", ("本市培养",), **_YES_NO,
+               doc="本市培养 (ORD-TALENT item 8): reached the category A–D while already working full-time in Ordos, "
+                   "not recruited in it; for such rows arrival_date is the date the category was certified (认定日期)"),
+        Column("prior_settlement_subsidy_yuan", "decimal", ("此前已享受购房安家补贴(元)",), unit="元", required=False,
+               nullable=True, doc="购房、安家补贴 the person received before being certified (本市培养 rows): deducted "
+                                  "from the settlement subsidy of the new category"),
+        Column("skill_grade", "category", ("技能等级",), choices=("senior_technician", "technician", "none"),
+               required=False, nullable=True,
+               doc="highest 职业技能等级 held: senior_technician 高级技师（一级）/ technician 技师（二级）/ none"),
     ),
 )
 
@@ -180,6 +189,7 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
     "employment": {"全职": "full_time", "柔性": "flexible"},
     "degree": {"博士": "doctorate", "硕士": "master", "本科": "bachelor", "其他": "other"},
     "title": {"正高级": "senior", "副高级": "deputy_senior", "中级": "intermediate", "无": "none"},
+    "skill_grade": {"高级技师": "senior_technician", "技师": "technician", "无": "none"},
     # the last spelling of a code is the one the synthetic Chinese export writes
     "id_type": {"身份证": "resident_id", "居民身份证": "resident_id", "港澳台居民居住证/通行证": "hk_macau_taiwan",
                 "港澳居民来往内地通行证": "hk_macau_taiwan", "台湾居民来往大陆通行证": "hk_macau_taiwan",

@@ -374,6 +374,8 @@ def talents(seed: int, ent: pl.DataFrame, sizes: Sizes) -> pl.DataFrame:
     housing_benefit = np.where(rng.random(n) < 0.2, "yes", "no")
     owns_home[(slot >= 0) & (slot <= 5)], housing_benefit[(slot >= 0) & (slot <= 5)] = "no", "no"
     key_university = np.where(rng.random(n) < 0.45, "yes", "no")
+    cultivated, prior_settlement, skill_grade = _talent_credentials(seed, scheme, category, employment, degree,
+                                                                     city == "150600")
     # People leave: 15% of the employed; interns at the end of their internship; students and advisers stay.
     leaves = rng.random(n) < 0.15
     leaves[:k] = False
@@ -411,6 +413,9 @@ def talents(seed: int, ent: pl.DataFrame, sizes: Sizes) -> pl.DataFrame:
     salary = np.where(scheme == "intern_enterprise", np.nan_to_num(allowance) * 12, salary)
     salary[slot == 10], salary[slot == 11] = 700_000, 900_000
     core_post[slot >= 10], contract_years[slot >= 10], from_outside[slot >= 10] = "yes", 5, "yes"
+    # 本市培养 (ORD-TALENT item 8): the second copy of the coverage D slot, certified in the city; never 由市外引进
+    cultivated[15:16], prior_settlement[15:16] = "yes", 800_000  # an earlier F recruit's 80万 is deducted
+    from_outside[cultivated == "yes"], recommended[cultivated == "yes"] = "no", "no"
     for i, pay in enumerate([2_500_000, 1_500_000, 1_600_000, 450_000]):  # A–D at 市直国有: within the ranges
         salary[slot == i] = pay
     return pl.DataFrame({
@@ -445,12 +450,34 @@ def talents(seed: int, ent: pl.DataFrame, sizes: Sizes) -> pl.DataFrame:
         "owns_home_in_city": owns_home,
         "housing_benefit_received": housing_benefit,
         "key_university": key_university,
+        "cultivated_in_city": cultivated,
+        "prior_settlement_subsidy_yuan": prior_settlement,
+        "skill_grade": skill_grade,
     }, schema_overrides={"employer_uscc": pl.String}).with_columns(
         pl.col("arrival_date").cast(pl.Date), pl.col("departure_date").cast(pl.Date),
         pl.col("annual_salary_yuan", "contract_years").cast(pl.Decimal(18, 2)),
-        pl.col("pre_hire_sponsorship_yuan", "internship_months", "intern_allowance_monthly_yuan").fill_nan(None)
+        pl.col("pre_hire_sponsorship_yuan", "internship_months", "intern_allowance_monthly_yuan",
+               "prior_settlement_subsidy_yuan").fill_nan(None)
         .cast(pl.Decimal(18, 2)),
     )
+
+
+def _talent_credentials(seed: int, scheme: np.ndarray, category: np.ndarray, employment: np.ndarray,
+                        degree: np.ndarray, in_ordos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """本市培养 flag, 购房/安家补贴 received before certification, and 职业技能等级, from a stream of their own so
+    every other talent column is what it was before these existed. About one full-time A–D talent in Ordos in six
+    was certified there (本市培养 is the city's channel); half of them had an earlier settlement subsidy (an E or F
+    recruit's 100万/80万, or a banner's housing subsidy). Skill grades go to graduates below the doctorate."""
+    rng = _rng(seed, "talents-credentials")
+    n = len(scheme)
+    certifiable = np.isin(category, ["A", "B", "C", "D"]) & (employment == "full_time") & in_ordos
+    cultivated = np.where(certifiable & (rng.random(n) < 0.17), "yes", "no")
+    earlier = rng.choice([0, 100_000, 800_000, 1_000_000], n, p=[0.5, 0.1, 0.2, 0.2]).astype(float)
+    prior = np.where(cultivated == "yes", earlier, np.nan)
+    u = rng.random(n)
+    graded = np.isin(scheme, ["high_level", "youth"]) & (degree != "doctorate")
+    skill = np.where(graded & (u < 0.04), "senior_technician", np.where(graded & (u < 0.1), "technician", "none"))
+    return cultivated, prior, skill
 
 
 # --- deliberately bad rows and the files the landing folder receives --------------------------------

@@ -338,6 +338,7 @@ COMMENT ON COLUMN pub.ref.regions.name_en IS 'English name (pinyin or the establ
 COMMENT ON COLUMN pub.ref.regions.level IS 'central, region, city (league/city), banner (banner/district/county), park or banner_pool';
 COMMENT ON COLUMN pub.ref.regions.parent_code IS 'League/city of a banner, park or pool; 150000 for a city; NULL for region and central';
 COMMENT ON COLUMN pub.ref.regions.pays_as IS 'Level the row pays as in the ledger: central, region, city, banner (parks too) or banner_pool';
+COMMENT ON COLUMN pub.ref.regions.host_banner IS 'City-level park only: the banner its land lies in (seeds/reference/parks_source.md); the catalogue field banner_code; NULL otherwise';
 COMMENT ON COLUMN pub.ref.targets.document IS 'Document that sets the target (catalogue.documents). Key: document + indicator + year';
 COMMENT ON COLUMN pub.ref.targets.indicator IS 'English code of the target; a range is two rows ending _min and _max';
 COMMENT ON COLUMN pub.ref.targets.indicator_zh IS 'Chinese name of the target';
@@ -413,6 +414,9 @@ COMMENT ON COLUMN pub.registry.talents.intern_allowance_monthly_yuan IS '实习�
 COMMENT ON COLUMN pub.registry.talents.owns_home_in_city IS 'yes/no flag: owns a home (产权性住房) in the city';
 COMMENT ON COLUMN pub.registry.talents.housing_benefit_received IS 'yes/no flag: already receives a city or banner housing benefit (住房优待)';
 COMMENT ON COLUMN pub.registry.talents.key_university IS 'yes/no flag: graduate of a 重点高校 (双一流 or world top 100)';
+COMMENT ON COLUMN pub.registry.talents.cultivated_in_city IS 'yes/no flag: 本市培养, certified A–D while already working in Ordos; arrival_date is then the certification date';
+COMMENT ON COLUMN pub.registry.talents.prior_settlement_subsidy_yuan IS '购房、安家补贴 received before certification (本市培养 rows), 元 DECIMAL(20,4)';
+COMMENT ON COLUMN pub.registry.talents.skill_grade IS '职业技能等级: senior_technician 高级技师, technician 技师 or none';
 COMMENT ON COLUMN pub.registry.talents._file IS 'Source landing file name (= audit.input_files.file)';
 COMMENT ON COLUMN pub.registry.talents._sheet IS 'XLSX: the sheet the row came from (_row is that sheet''s row); NULL for other files';
 COMMENT ON COLUMN pub.registry.talents._row IS 'Where a person finds the record: CSV/TSV/TXT the line it starts on; XLSX the spreadsheet row on its sheet (_sheet); Parquet the record number + 1 (header = 1)';

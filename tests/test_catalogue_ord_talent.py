@@ -287,3 +287,164 @@ def test_02a_settlement_subsidy_b_to_f_and_top_talent_floor(talent_ledger):
                                              ("E1", 2024, "city", CITY, "1000000.00"),
                                              ("F1", 2025, "city", CITY, "800000.00")]
     assert lines(conn, "ORD-TALENT-01A") == [("A1", 2024, "city", CITY, "3000000.00")]
+
+
+# --------------------------------------------------------------------- issue 16: clauses costed from new fields
+
+
+def metric(uscc: str, year: int, code: str, value: str, unit: str = "次") -> dict:
+    return {"uscc": uscc, "year": year, "metric": code, "value": value, "unit": unit}
+
+
+@pytest.fixture
+def firm_ledger(ledger_from, catalogue_of):
+    """Employers A (东胜区) and B (准格尔旗) in Ordos, H (呼和浩特 新城区) outside it, with the given metric rows."""
+    def build(*rows: dict):
+        firms = [enterprise(A, region="150602"), enterprise(B, region="150622"), enterprise(H, region="150102")]
+        return ledger_from({"enterprises": firms, "enterprise_metrics": list(rows)}, catalogue_of("ORD-TALENT.yaml"))
+    return build
+
+
+H = "91150102MA0000000H"
+
+
+def test_08_cultivated_talents_employer_grant_and_settlement_difference(talent_ledger):
+    # 经培养达到A、B、C、D类 … 安家补贴扣除此前已享受购房、安家补贴补齐差额，分别给予所在单位200万元、150万元、100万元、
+    # 50万元人才培养资助. arrival_date of a 本市培养 row = the date of certification.
+    conn = talent_ledger(
+        person("L1", "2024-06-01", "A", cultivated_in_city="yes", prior_settlement_subsidy_yuan="1000000"),
+        person("L2", "2024-06-01", "B", cultivated_in_city="yes"),  # nothing received before: the whole 300万
+        person("L3", "2025-03-01", "C", cultivated_in_city="yes", prior_settlement_subsidy_yuan="800000"),
+        person("L4", "2024-06-01", "D", cultivated_in_city="yes", prior_settlement_subsidy_yuan="2000000"),  # = 200万
+        person("L5", "2024-06-01", "D", cultivated_in_city="yes", prior_settlement_subsidy_yuan="1999999.99"),
+        person("L6", "2024-06-01", "E", cultivated_in_city="yes"),  # E is not in item 8's list
+        person("L7", "2024-06-01", "C", cultivated_in_city="yes", region="150102"),  # certified in Hohhot
+        person("R1", "2024-06-01", "C", cultivated_in_city="no"),  # a recruit: 02A and 06A, not item 8
+        person("R2", "2024-06-01", "D"),  # column empty: a recruit
+    )
+    # to the employer: A 200万, B 150万, C 100万, D 50万 (L4 and L5 too: the grant does not depend on the difference)
+    assert lines(conn, "ORD-TALENT-08A") == [
+        ("L1", 2024, "city", CITY, "2000000.00"), ("L2", 2024, "city", CITY, "1500000.00"),
+        ("L3", 2025, "city", CITY, "1000000.00"), ("L4", 2024, "city", CITY, "500000.00"),
+        ("L5", 2024, "city", CITY, "500000.00")]
+    assert award(conn, "ORD-TALENT-08A", "L1")[0] == A
+    # difference: B 300万 - 0; C 250万 - 80万 = 170万; D 200万 - 200万 = 0 (no line); 200万 - 1999999.99 = 0.01
+    assert lines(conn, "ORD-TALENT-08D") == [("L2", 2024, "city", CITY, "3000000.00"),
+                                             ("L3", 2025, "city", CITY, "1700000.00"),
+                                             ("L5", 2024, "city", CITY, "0.01")]
+    # A: the 300万 floor less 100万 received
+    assert lines(conn, "ORD-TALENT-08E") == [("L1", 2024, "city", CITY, "2000000.00")]
+    # the recruit-only entries leave the certified rows out; recruits keep them
+    assert [ln[0] for ln in lines(conn, "ORD-TALENT-02A")] == ["R1", "R2"]
+    assert [ln[0] for ln in lines(conn, "ORD-TALENT-06A")] == ["R1", "R2"]
+    assert not lines(conn, "ORD-TALENT-01A")
+    # 同等享受科研经费: the A-class platform funding (01B) reaches the certified A as it does a recruit
+    assert lines(conn, "ORD-TALENT-01B") == [("L1", 2024, "city", CITY, "30000000.00")]
+
+
+def test_04c_and_20c_pay_the_skill_grades(talent_ledger):
+    conn = talent_ledger(
+        # 高级技师 with a bachelor: 2000/月 (the master tier) after 3 years at a 重点企业; 技师 with 'other': 1500
+        person("S1", "2021-05-01", scheme="youth", degree="bachelor", title="none", skill_grade="senior_technician",
+               key_enterprise="yes", from_outside_city="yes"),
+        person("S2", "2021-05-01", scheme="youth", degree="other", title="none", skill_grade="technician",
+               key_enterprise="yes", from_outside_city="yes"),
+        person("S3", "2021-05-01", scheme="youth", degree="other", title="none", skill_grade="none",
+               key_enterprise="yes", from_outside_city="yes"),
+        # rent in the central districts: 高级技师 1500/月, 技师 nothing
+        person("S4", "2025-01-01", scheme="youth", degree="other", title="none", skill_grade="senior_technician",
+               owns_home_in_city="no", housing_benefit_received="no"),
+        person("S5", "2025-01-01", scheme="youth", degree="other", title="none", skill_grade="technician",
+               owns_home_in_city="no", housing_benefit_received="no"),
+    )
+    retention = lines(conn, "ORD-TALENT-04C")
+    # months 2024-05 .. 2026-04: 8 + 12 + 4
+    assert [ln for ln in retention if ln[0] == "S1"] == [("S1", 2024, "city", CITY, "16000.00"),
+                                                         ("S1", 2025, "city", CITY, "24000.00"),
+                                                         ("S1", 2026, "city", CITY, "8000.00")]
+    assert [ln for ln in retention if ln[0] == "S2"][0] == ("S2", 2024, "city", CITY, "12000.00")
+    assert not [ln for ln in retention if ln[0] == "S3"]
+    assert [ln for ln in lines(conn, "ORD-TALENT-20C") if ln[0].startswith("S")] == [
+        ("S4", 2025, "city", CITY, "18000.00"), ("S4", 2026, "city", CITY, "18000.00"),
+        ("S4", 2027, "city", CITY, "18000.00")]
+
+
+def test_05_talent_enclaves_first_recognition_and_excellent_review(firm_ledger):
+    conn = firm_ledger(
+        metric(A, 2024, "talent_enclave_incubation_recognised", "1", "个"),
+        metric(A, 2024, "talent_enclave_rd_recognised", "2", "个"),  # two research enclaves: two awards
+        metric(B, 2025, "talent_enclave_rd_recognised", "1", "个"),
+        metric(H, 2024, "talent_enclave_incubation_recognised", "1", "个"),  # not an Ordos unit
+        metric(A, 2023, "talent_enclave_incubation_recognised", "1", "个"),  # before the policy
+        metric(A, 2027, "talent_enclave_incubation_excellent", "1", "个"),
+        metric(B, 2028, "talent_enclave_rd_excellent", "1", "个"),
+        metric(B, 2028, "talent_enclave_incubation_excellent", "0", "个"),
+    )
+    # 200万 + 2 x 100万 = 400万; 100万
+    assert lines(conn, "ORD-TALENT-05A") == [(A, 2024, "city", CITY, "4000000.00"),
+                                             (B, 2025, "city", CITY, "1000000.00")]
+    assert lines(conn, "ORD-TALENT-05B") == [(A, 2027, "city", CITY, "2000000.00"),
+                                             (B, 2028, "city", CITY, "1000000.00")]
+
+
+def test_07_warm_city_prizes_per_winner(firm_ledger):
+    conn = firm_ledger(
+        metric(A, 2024, "warm_city_prize_gold_named", "1", "人"),
+        metric(A, 2024, "warm_city_prize_bronze_named", "2", "人"),
+        metric(B, 2025, "warm_city_prize_silver_named", "1", "人"),
+        metric(H, 2025, "warm_city_prize_gold_named", "1", "人"),
+    )
+    # 30万 + 2 x 10万 = 50万; 20万
+    assert lines(conn, "ORD-TALENT-07A") == [(A, 2024, "city", CITY, "500000.00"),
+                                             (B, 2025, "city", CITY, "200000.00")]
+
+
+def test_08c_master_teacher_studio_five_wan_a_year_for_three_years(firm_ledger):
+    conn = firm_ledger(metric(A, 2024, "master_teacher_studio_recognised", "1", "个"),
+                       metric(B, 2025, "master_teacher_studio_recognised", "2", "个"),
+                       metric(H, 2024, "master_teacher_studio_recognised", "1", "个"))
+    assert lines(conn, "ORD-TALENT-08C") == [
+        (A, 2024, "city", CITY, "50000.00"), (A, 2025, "city", CITY, "50000.00"), (A, 2026, "city", CITY, "50000.00"),
+        (B, 2025, "city", CITY, "100000.00"), (B, 2026, "city", CITY, "100000.00"),
+        (B, 2027, "city", CITY, "100000.00")]
+
+
+def test_12_secondments_training_certificates_and_hires_with_the_firm_cap(firm_ledger):
+    conn = firm_ledger(
+        metric(A, 2024, "partner_city_secondment_months", "14.5", "月"),
+        metric(A, 2024, "vocational_practical_training_months", "120", "月"),
+        metric(A, 2024, "vocational_other_training_months", "30", "月"),
+        metric(B, 2024, "vocational_other_training_months", "10", "月"),
+        metric(A, 2024, "trainees_first_certified_n", "37", "人"),
+        metric(A, 2024, "trained_graduates_hired_n", "500", "人"),  # exactly 50万
+        metric(B, 2024, "trained_graduates_hired_n", "501", "人"),  # 50.1万 -> capped at 50万
+        metric(B, 2025, "trained_graduates_hired_n", "3", "人"),
+        metric(H, 2024, "trained_graduates_hired_n", "3", "人"),
+    )
+    assert lines(conn, "ORD-TALENT-12B") == [(A, 2024, "city", CITY, "43500.00")]  # 14.5 x 3000
+    # 120 x 2000 + 30 x 1500 = 285000; 10 x 1500
+    assert lines(conn, "ORD-TALENT-12C") == [(A, 2024, "city", CITY, "285000.00"), (B, 2024, "city", CITY, "15000.00")]
+    assert lines(conn, "ORD-TALENT-12D") == [(A, 2024, "city", CITY, "37000.00")]
+    assert lines(conn, "ORD-TALENT-12E") == [(A, 2024, "city", CITY, "500000.00"), (B, 2024, "city", CITY, "500000.00"),
+                                             (B, 2025, "city", CITY, "3000.00")]
+    capped = conn.execute("SELECT outcome FROM ledger.awards WHERE rule_id = 'ORD-TALENT-12E' AND object_id = ? "
+                          "AND award_year = 2024", [B]).fetchone()[0]
+    assert capped == "capped_per_beneficiary_year"
+
+
+def test_14_23_24_best_employer_loan_interest_hr_headquarters_and_parks(firm_ledger):
+    conn = firm_ledger(
+        metric(A, 2024, "best_employer_awarded", "2"),  # recorded twice: one firm named, one award
+        metric(H, 2024, "best_employer_awarded", "1"),
+        metric(A, 2024, "talent_firm_credit_loan_interest_yuan", "123456.78", "元"),
+        metric(A, 2024, "hr_hq_top10_set_up", "1"), metric(B, 2024, "hr_hq_top50_set_up", "1"),
+        metric(B, 2025, "hr_hq_top100_set_up", "1"),
+        metric(A, 2025, "hr_park_designated_region", "1"), metric(A, 2027, "hr_park_designated_national", "1"),
+    )
+    assert lines(conn, "ORD-TALENT-14") == [(A, 2024, "city", CITY, "200000.00")]
+    # half of 123,456.78 = 61,728.39
+    assert lines(conn, "ORD-TALENT-23A") == [(A, 2024, "city", CITY, "61728.39")]
+    assert lines(conn, "ORD-TALENT-24A") == [(A, 2024, "city", CITY, "1000000.00"), (B, 2024, "city", CITY, "500000.00"),
+                                             (B, 2025, "city", CITY, "200000.00")]
+    assert lines(conn, "ORD-TALENT-24C") == [(A, 2025, "city", CITY, "5000000.00"),
+                                             (A, 2027, "city", CITY, "10000000.00")]
