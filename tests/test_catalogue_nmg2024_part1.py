@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dagster_project import reference
+from dagster_project import catalogue, reference
 from tests.conftest import enterprise, lines
 
 FILE = "NMG2024.part1.yaml"
@@ -417,3 +417,64 @@ def test_every_costed_entry_of_this_file_has_a_test_and_not_costable_ones_a_reas
     assert all(r.get("reason") for r in data["rules"] if r["status"] == "not_costable")
     # Items 6, 10, 11 and 12 keep their first clauses in NMG2024.yaml; this file must not repeat them.
     assert not {"NMG2024-06", "NMG2024-10", "NMG2024-11A", "NMG2024-12A"} & {r["id"] for r in data["rules"]}
+
+
+# ------------------------------------------------------------------------------------------ issue 16: newly costed
+
+
+def test_item8b_sire_ranking_award_ten_million_a_firm_from_the_ordos_text(ledger, catalogue_of):
+    # Item 8: 根据种公牛每年排名结果，对育种企业给予奖励; the amount, 1000万元, is the Ordos text's (lines 3506-3508):
+    # 在自治区奖补1000万元的基础上. Region-wide: a Hohhot firm qualifies as well.
+    e = "dairy_sire_ranked"
+    conn = ledger({"enterprises": firms(A, B, C, D, H), "enterprise_metrics": [
+        m(A, 2024, e, "1"),  # 10,000,000.00
+        m(D, 2024, e, "2"),  # two bulls ranked in one year: one award, 10,000,000.00
+        m(H, 2024, e, "1"),  # Hohhot: 10,000,000.00, region pays
+        m(B, 2025, e, "1"),  # 2025: outside the 2024 list
+        m(C, 2023, e, "1"),  # 2023: nothing
+    ]})
+    assert sorted(lines(conn, "NMG2024-08B")) == region_only(
+        [(A, 2024, "10000000.00"), (D, 2024, "10000000.00"), (H, 2024, "10000000.00")])
+    assert split_flags(conn, "NMG2024-08B") == [(False,)]
+    rule = next(r for r in catalogue.load(catalogue_of(FILE)).rules if r.id == "NMG2024-08B")
+    assert "1000万元" in rule.assumption and "3506" in rule.assumption
+
+
+def test_item8e_sexed_embryos_half_the_market_price_from_the_ordos_text_paid_next_year(ledger, catalogue_of):
+    # Item 8: 使用奶牛性控胚胎，依据性能指数进行分档补贴; the Ordos text (lines 3516-3518) states the region's part
+    # as 每支市场价格补贴50%.
+    v = "sexed_embryo_market_value_yuan"
+    conn = ledger({"enterprises": firms(A, B, C, D), "enterprise_metrics": [
+        m(A, 2024, v, "240000"),  # 40 embryos x 6000: 120,000.00
+        m(B, 2024, v, "0.03"),  # 0.015 -> 0.02 (half-up to the fen)
+        m(C, 2024, v, "0"),  # nothing used: nothing
+        m(D, 2025, v, "240000"),  # 2025: nothing
+    ]})
+    assert sorted(lines(conn, "NMG2024-08E")) == region_only([(A, 2025, "120000.00"), (B, 2025, "0.02")])
+    rule = next(r for r in catalogue.load(catalogue_of(FILE)).rules if r.id == "NMG2024-08E")
+    assert "50%" in rule.assumption
+
+
+def test_item22cd_green_parks_booked_to_the_park_management_unit_like_items_39_and_40(ledger):
+    # Item 22: 国家级绿色园区 100万元, 自治区级绿色园区 50万元, 一次性, to each park's management unit (as 39C/40A).
+    nat, reg = "green_park_national_recognised", "green_park_region_recognised"
+    park_unit = "91150602PPPPPPPPP7"
+    conn = ledger({"enterprises": [*firms(A, B), enterprise(park_unit, region="1506P1")], "enterprise_metrics": [
+        m(park_unit, 2024, nat, "1"),  # national: 1,000,000.00
+        m(park_unit, 2024, reg, "1"),  # and region level the same year: 500,000.00 as well
+        m(A, 2024, reg, "1"),  # 500,000.00
+        m(B, 2025, nat, "1"),  # 2025: nothing
+        m(B, 2023, reg, "1"),  # 2023: nothing
+    ]})
+    assert lines(conn, "NMG2024-22C") == region_only([(park_unit, 2024, "1000000.00")])
+    assert sorted(lines(conn, "NMG2024-22D")) == region_only([(A, 2024, "500000.00"), (park_unit, 2024, "500000.00")])
+
+
+def test_item23_digital_pilots_one_league_each_booked_as_a_lower_bound(ledger, catalogue_of):
+    # Item 23: 列入自治区制造业数字化转型试点的盟市 5000万元; 列入国家中小企业数字化转型城市试点的盟市 5000万元.
+    conn = ledger({"enterprises": firms(A)})
+    assert lines(conn, "NMG2024-23A") == [("NMG2024-23A/2024", 2024, "region", "150000", "50000000.00")]
+    assert lines(conn, "NMG2024-23B") == [("NMG2024-23B/2024", 2024, "region", "150000", "50000000.00")]
+    rules = {r.id: r for r in catalogue.load(catalogue_of(FILE)).rules}
+    for rid in ("NMG2024-23A", "NMG2024-23B"):
+        assert rules[rid].basis == "lower_bound" and "1个盟市" in rules[rid].assumption

@@ -319,8 +319,45 @@ def test_item74_chairman_quality_award_only_for_service_firms(ledger_from, catal
     ]  # B (food manufacturing) and D (coal mining) are not service firms
 
 
+def test_item58_village_delivery_posts_500_yuan_a_post_month_until_2025(ledger_from, catalogue_of):
+    # Item 58: 设立村级寄递物流综合服务公益性岗位，补助标准为500元/月，补贴至2025年.
+    t = "village_delivery_post_months"
+    conn = ledger_from({"enterprises": [enterprise(A), enterprise(B), enterprise(C), enterprise(D, region="150102")],
+                        "enterprise_metrics": [
+        ev(A, 2024, t, "24", "月"),  # 2 posts all year: 24 x 500 = 12,000.00
+        ev(A, 2025, t, "18", "月"),  # 2025 is still paid: 9,000.00
+        ev(A, 2026, t, "24", "月"),  # 2026: after 补贴至2025年, nothing
+        ev(B, 2024, t, "6.9", "月"),  # whole post-months only: 6 x 500 = 3,000.00
+        ev(C, 2024, t, "0.5", "月"),  # less than one month: nothing
+        ev(D, 2024, t, "1", "月"),  # Hohhot: one month, 500.00
+        ev(C, 2023, t, "12", "月"),  # 2023: before the list
+    ]}, catalogue_of(FILE))
+    assert sorted(lines(conn, "NMG2024-58")) == [
+        (D, 2024, "region", REGION, "500.00"),
+        (A, 2024, "region", REGION, "12000.00"), (A, 2025, "region", REGION, "9000.00"),
+        (B, 2024, "region", REGION, "3000.00"),
+    ]
+    assert split_flags(conn, "NMG2024-58") == [(False,)]
+
+
+def test_item60a_etc_discount_five_percent_of_full_rate_tolls_forgone_open_ended(ledger_from, catalogue_of):
+    # Item 60: 继续对通行自治区内高速公路ETC客货车给予5%通行费折扣优惠，长期执行.
+    t = "expressway_etc_tolls_full_rate_yuan"
+    conn = ledger_from({"enterprises": [enterprise(A), enterprise(B), enterprise(C)], "enterprise_metrics": [
+        ev(A, 2024, t, "200000000", "元"),  # 5% = 10,000,000.00
+        ev(A, 2026, t, "200000000.10", "元"),  # 长期执行: 10,000,000.005 -> 10,000,000.01
+        ev(B, 2024, t, "0.09", "元"),  # 0.0045 -> 0.00: an award of nothing books no line
+        ev(C, 2023, t, "100000000", "元"),  # 2023: before the list
+    ]}, catalogue_of(FILE))
+    assert lines(conn, "NMG2024-60A") == [
+        (A, 2024, "region", REGION, "10000000.00"), (A, 2026, "region", REGION, "10000000.01"),
+    ]
+    assert conn.execute("SELECT DISTINCT kind FROM ledger.liabilities WHERE rule_id = 'NMG2024-60A'").fetchall() == [
+        ("revenue_forgone",)]
+
+
 NOT_COSTABLE = ["NMG2024-38A", "NMG2024-38B", "NMG2024-39A", "NMG2024-39B", "NMG2024-41C", "NMG2024-41D",
-                "NMG2024-45", "NMG2024-51B", "NMG2024-53", "NMG2024-54", "NMG2024-58", "NMG2024-60A", "NMG2024-60B",
+                "NMG2024-45", "NMG2024-51B", "NMG2024-53", "NMG2024-54", "NMG2024-60B",
                 "NMG2024-61", "NMG2024-62", "NMG2024-63", "NMG2024-64", "NMG2024-65", "NMG2024-67", "NMG2024-68",
                 "NMG2024-69A", "NMG2024-69B", "NMG2024-74D"]
 
@@ -329,7 +366,7 @@ def test_every_item_38_to_75_is_accounted_for(ledger_from, catalogue_of):
     conn = ledger_from({}, catalogue_of(FILE))
     rules = conn.execute("SELECT rule_id, status, item FROM catalogue.rules").fetchall()
     assert sorted(r for r, s, _ in rules if s == "not_costable") == NOT_COSTABLE
-    assert len(rules) == 67 and sum(s == "costed" for _, s, _ in rules) == 44
+    assert len(rules) == 67 and sum(s == "costed" for _, s, _ in rules) == 46
     items = {int(i) for _, _, i in rules}
     without = {49, 66, 73, 75}
     assert items | without == set(range(38, 76)) and not items & without
@@ -337,4 +374,4 @@ def test_every_item_38_to_75_is_accounted_for(ledger_from, catalogue_of):
         assert lines(conn, rule_id) == [], rule_id
     cov = conn.execute("""SELECT clauses, costed, not_costable, items_without_fiscal_clause
                           FROM catalogue.coverage WHERE document = 'NMG2024'""").fetchone()
-    assert cov == (67, 44, 23, "49, 66, 73, 75")
+    assert cov == (67, 46, 21, "49, 66, 73, 75")

@@ -29,7 +29,7 @@ def test_catalogue_part3_loads_and_accounts_for_every_item(catalogue_of):
     from dagster_project import catalogue
 
     cat = catalogue.load(catalogue_of(PART))
-    assert len(cat.rules) == 26 and len(cat.costed()) == 11
+    assert len(cat.rules) == 26 and len(cat.costed()) == 12
     doc = next(d for d in cat.documents if d["document"] == "NMG2024")
     with_entry = {int(r.citation["item"]) for r in cat.rules}
     without = {int(i) for i in doc["items_without_fiscal_clause"]}
@@ -173,3 +173,23 @@ def test_item96_craftsmen_200k_and_100k_per_person(ledger_from, catalogue_of):
         (uscc(1), 2024, "region", "150000", "100000.00"),
         (uscc(3), 2024, "region", "150000", "300000.00"),
     ]
+
+
+def test_item98c_truck_vehicle_tax_half_forgone(ledger_from, catalogue_of):
+    # 货车、挂车、专用作业车、轮式专用机械车车船税适用税额按照现行车船税适用税额的50%征收: the other 50% is forgone.
+    t = "truck_vehicle_tax_full_rate_yuan"
+    conn = ledger_from({
+        "enterprises": [firm(i, industry="54") for i in range(1, 5)],
+        "enterprise_metrics": [
+            metric(1, 2024, t, "24000"),  # 12,000.00
+            metric(1, 2027, t, "1200.01"),  # no end date: 600.005 -> 600.01 (half-up)
+            metric(2, 2024, t, "0"),  # no such vehicles: nothing
+            metric(3, 2023, t, "24000"),  # 2023: before the list
+        ],
+    }, catalogue_of(PART))
+    assert lines(conn, "NMG2024-98C") == [
+        (uscc(1), 2024, "region", "150000", "12000.00"),
+        (uscc(1), 2027, "region", "150000", "600.01"),
+    ]
+    assert conn.execute("SELECT DISTINCT kind FROM ledger.liabilities WHERE rule_id = 'NMG2024-98C'").fetchall() == [
+        ("revenue_forgone",)]
