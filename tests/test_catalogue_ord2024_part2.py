@@ -403,7 +403,7 @@ def test_catalogue_counts_and_links(catalogue_of):
 
     cat = catalogue.load(catalogue_of(FILE, *LINKED))
     mine = [r for r in cat.rules if r.id.startswith("ORD2024-2-")]
-    assert (len(mine), sum(r.costed for r in mine)) == (42, 31)
+    assert (len(mine), sum(r.costed for r in mine)) == (42, 32)
     assert cat.rule("ORD2024-2-1-05A").links == {"restates": "NMG2024-43B"}
     assert cat.rule("ORD2024-2-1-06A").links == {"restates": "NMG2024-19"}
     assert cat.rule("ORD2024-2-1-05B").links == {"tops_up": "NMG2024-47C"}
@@ -416,7 +416,7 @@ def test_2_1_1_city_retained_revenue_handed_to_the_banner_for_five_tax_years(led
     # A: class 1/3/4, started 2024 -> tax years 2025-2029 at 100%, settled the next year (2026-2030).
     # B: class 2, started 2024 -> 2025-2027 at 100%, 2028-2029 at 80%.
     # C: started 2023 (before the list): nothing. D: Hohhot: nothing. E: started 2024, nothing retained in 2026.
-    retained, main, cls2 = "cluster_city_retained_revenue_yuan", "cluster_firm_production_started", \
+    retained, main, cls2 = "local_fiscal_contribution_city_retained_yuan", "cluster_firm_production_started", \
         "cluster_class2_firm_production_started"
     rows = [ev(A, 2024, main), ev(B, 2024, cls2), ev(C, 2023, main), ev(D, 2024, main), ev(E, 2024, main)]
     for year in range(2024, 2031):

@@ -12,8 +12,10 @@ from datetime import date
 from tests.conftest import enterprise, lines
 
 PART = "ORD2024.part3.yaml"
-# The files holding the link targets (ORD-TALENT ids, NMG2024-74A/74C in part2, 91C/91D/98B/98C in part3).
-TARGETS = ("ORD-TALENT.yaml", "NMG2024.part2.yaml", "NMG2024.part3.yaml")
+# The files holding the link targets (ORD-TALENT ids, NMG2024-74A/74C in part2, 91C/91D/98B/98C in part3, and
+# ORD2024-2-1-01 in ORD2024 part 2, which 4.3.4 restates, with the NMG2024 part 1 targets of part 2).
+TARGETS = ("ORD-TALENT.yaml", "NMG2024.part1.yaml", "NMG2024.part2.yaml", "NMG2024.part3.yaml",
+           "ORD2024.part2.yaml")
 ORDOS, ZHUNGEER, PARK, HOHHOT = "150600", "150622", "1506P1", "150102"
 
 
@@ -47,11 +49,11 @@ def test_part3_loads_accounts_for_every_item_and_links_restatements(catalogue_of
     from dagster_project import catalogue
 
     cat = catalogue.load(catalogue_of(PART, *TARGETS))
-    mine = [r for r in cat.rules if r.id.startswith("ORD2024-")]
-    assert len(mine) == 70 and len([r for r in mine if r.costed]) == 29
+    mine = [r for r in cat.rules if r.id.startswith("ORD2024-") and str(r.citation["item"])[0] in "3456"]
+    assert len(mine) == 70 and len([r for r in mine if r.costed]) == 31
     doc = next(d for d in cat.documents if d["document"] == "ORD2024")
     with_entry = {str(r.citation["item"]) for r in mine}
-    without = set(doc["items_without_fiscal_clause"])
+    without = {i for i in doc["items_without_fiscal_clause"] if str(i)[0] in "3456"}  # part 2 is loaded too
     assert with_entry | without == ITEMS and not with_entry & without
     restated = {r.id: r.links["restates"] for r in mine if "restates" in r.links}
     assert restated == {
@@ -59,7 +61,7 @@ def test_part3_loads_accounts_for_every_item_and_links_restatements(catalogue_of
         "ORD2024-4-4-01D": "ORD-TALENT-01D", "ORD2024-4-4-01E": "ORD-TALENT-01E", "ORD2024-4-4-03A": "ORD-TALENT-07A",
         "ORD2024-4-4-03B": "ORD-TALENT-09A", "ORD2024-4-4-04A": "ORD-TALENT-04A", "ORD2024-4-4-04B": "ORD-TALENT-04B",
         "ORD2024-4-4-08A": "ORD-TALENT-06B", "ORD2024-4-4-10": "ORD-TALENT-02A", "ORD2024-5-1-01A": "NMG2024-98B",
-        "ORD2024-5-1-01B": "NMG2024-98C"}
+        "ORD2024-5-1-01B": "NMG2024-98C", "ORD2024-4-3-04": "ORD2024-2-1-01"}
     assert all(not r.costed for r in mine if r.id in restated)
     assert {r.id: r.links["tops_up"] for r in mine if "tops_up" in r.links} == {
         "ORD2024-3-2-03A": "NMG2024-74A", "ORD2024-3-2-03B": "NMG2024-74C",
@@ -355,3 +357,25 @@ def test_4_4_6d_full_time_doctor_start_up_grant_booked_at_the_10_wan_floor(ledge
         ("D1", 2024, "banner", "150602", "50000.00"), ("D1", 2024, "city", ORDOS, "50000.00"),
         ("D2", 2024, "banner", "150602", "50000.00"), ("D2", 2024, "city", ORDOS, "50000.00"),
     ]
+
+
+def test_3_2_4_car_subsidies_2000_per_vehicle_counted_on_the_dealers_invoices(ledger_from, catalogue_of):
+    # 对在本市购买新能源汽车并开具本地发票,每车给予2000元补贴。
+    # 对农牧民购买微型或轻型货车(含皮卡)、1.6升及以下排量乘用车,
+    # 每车给予2000元补贴。No payer named: city and banner 1:1 (flagged), paid in the year of purchase.
+    nev, herder = "nev_sold_local_invoice_n", "herder_light_vehicle_sold_n"
+    conn = ledger_from({"enterprises": [firm(1), firm(2, region=PARK), firm(3, region=HOHHOT), firm(4)],
+                        "enterprise_metrics": [
+        metric(1, 2024, nev, "301", "辆"),  # 301 x 2000 = 602,000
+        metric(1, 2024, herder, "1", "辆"),  # exactly one vehicle: 2,000
+        metric(2, 2024, nev, "12.6", "辆"),  # 12 whole cars: 24,000, the park pays the banner half
+        metric(3, 2024, nev, "50", "辆"),  # a Hohhot dealer issues no Ordos invoice: nothing
+        metric(4, 2024, nev, "0.9", "辆"),  # not one whole car: nothing
+        metric(4, 2023, herder, "40", "辆"),  # before the list: nothing
+    ]}, catalogue_of(PART, *TARGETS))
+    assert lines(conn, "ORD2024-3-2-04A") == (split_half(1, 2024, "301000.00")
+                                              + split_half(2, 2024, "12000.00", region=PARK))
+    assert lines(conn, "ORD2024-3-2-04B") == split_half(1, 2024, "1000.00")
+    flagged = conn.execute("SELECT DISTINCT split_specified FROM ledger.liabilities WHERE rule_id LIKE "
+                           "'ORD2024-3-2-04%'").fetchall()
+    assert flagged == [(False,)]
