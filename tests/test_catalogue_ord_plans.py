@@ -141,7 +141,20 @@ def test_restatements_of_the_wood_fund_are_linked_and_never_costed(plans):
     assert cat.rule("ORD-WOOD-4-03C").links == {"restates": "ORD-WOOD-2-02C"}
     for r in cat.rules:
         if "restates" in r.links:
-            assert r.status == "not_costable" and r.reason.startswith("restates "), r.id
+            assert r.status == "not_costable" and r.links["restates"] in r.reason, r.id
+
+
+def test_every_not_costable_reason_is_one_plain_chinese_sentence(plans):
+    # Issue 16: a bureau leader reads the reason; the English detail moved to `reading`. One sentence: one full
+    # stop, at the end; no Latin letters apart from the rule id a restatement names.
+    cat = catalogue.load(plans)
+    for r in cat.rules:
+        if r.status != "not_costable":
+            continue
+        text = r.reason.replace(r.links.get("restates", "") or "\0", "")
+        assert text.endswith("。") and text.count("。") == 1, r.id
+        assert not any("a" <= c.lower() <= "z" for c in text), r.id
+        assert r.reading and r.reading.startswith("Not costable: "), r.id
 
 
 def test_every_item_is_accounted_for(ledger_from, plans):
