@@ -29,7 +29,7 @@ def test_catalogue_part3_loads_and_accounts_for_every_item(catalogue_of):
     from dagster_project import catalogue
 
     cat = catalogue.load(catalogue_of(PART))
-    assert len(cat.rules) == 26 and len(cat.costed()) == 12
+    assert len(cat.rules) == 26 and len(cat.costed()) == 13
     doc = next(d for d in cat.documents if d["document"] == "NMG2024")
     with_entry = {int(r.citation["item"]) for r in cat.rules}
     without = {int(i) for i in doc["items_without_fiscal_clause"]}
@@ -193,3 +193,27 @@ def test_item98c_truck_vehicle_tax_half_forgone(ledger_from, catalogue_of):
     ]
     assert conn.execute("SELECT DISTINCT kind FROM ledger.liabilities WHERE rule_id = 'NMG2024-98C'").fetchall() == [
         ("revenue_forgone",)]
+
+
+def test_item98a_small_low_profit_firms_local_income_tax_share_forgone(ledger_from, catalogue_of):
+    # 对年应纳税所得额低于100万元（含100万元）的小型微利企业免征企业所得税地方分享部分, to 2025-12-31: assumed
+    # 5% tax (25% of the income at 20%) x 40% local share = 2% of the taxable income.
+    t = "small_low_profit_taxable_income_yuan"
+    conn = ledger_from({
+        "enterprises": [firm(i, industry="51") for i in range(1, 6)],
+        "enterprise_metrics": [
+            metric(1, 2024, t, "1000000"),  # exactly 100万: 20,000.00
+            metric(2, 2024, t, "1000000.01"),  # one fen over: nothing
+            metric(3, 2025, t, "123456.78"),  # 2,469.1356 -> 2,469.14
+            metric(4, 2026, t, "500000"),  # 2026: after 2025-12-31
+            metric(5, 2024, t, "0"),  # no taxable income: nothing
+        ],
+    }, catalogue_of(PART))
+    assert lines(conn, "NMG2024-98A") == [
+        (uscc(1), 2024, "region", "150000", "20000.00"),
+        (uscc(3), 2025, "region", "150000", "2469.14"),
+    ]
+    from dagster_project import catalogue
+
+    rule = next(r for r in catalogue.load(catalogue_of(PART)).rules if r.id == "NMG2024-98A")
+    assert "40%" in rule.assumption and "5%" in rule.assumption
