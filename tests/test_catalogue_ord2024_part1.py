@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from dagster_project import catalogue
 from tests.conftest import enterprise, lines
 
 PART = "ORD2024.part1.yaml"
@@ -309,7 +310,7 @@ def test_the_part_is_catalogued_completely():
 
     data = yaml.safe_load((CATALOGUE_DIR / PART).read_text(encoding="utf-8"))
     rules = {r["id"]: r for r in data["rules"]}
-    assert len(rules) == 55 and sum(r["status"] == "costed" for r in rules.values()) == 39
+    assert len(rules) == 56 and sum(r["status"] == "costed" for r in rules.values()) == 42
     assert data["items_without_fiscal_clause"] == ["1.2.2", "1.4.9"]
     assert rules["ORD2024-1-2-03A"]["links"] == {"restates": "NMG2024-06B"}
     assert rules["ORD2024-1-3-04C"]["links"] == {"restates": "NMG2024-10"}
@@ -320,3 +321,36 @@ def test_the_part_is_catalogued_completely():
     for r in rules.values():
         if r["status"] == "costed" and r["beneficiary"] != "programme":
             assert "city_code = '150600'" in r["eligibility"], r["id"]
+
+
+def test_1_3_3_the_regions_3000_per_imported_dairy_cow_stated_in_the_city_text(ledger_from, catalogue_of):
+    # 进口良种母牛在自治区补贴3000元基础上，市、旗两级配套补贴2000元: the region's 3000元 (ORD2024-1-3-03E, an
+    # assumption) paid by the region, the city's 2000元 (ORD2024-1-3-03B) split city/banner, both the next year.
+    conn = ledger_from({"enterprises": FIRMS, "enterprise_metrics": [
+        m(B, 2024, "imported_dairy_cows_head", "25"),  # region 75,000; city and banner 25,000 each
+        m(A, 2024, "imported_dairy_cows_head", "1"),  # exactly one cow: region 3,000
+        m(E, 2024, "imported_dairy_cows_head", "0.9"),  # not one whole cow: nothing
+        m(D, 2024, "imported_dairy_cows_head", "10"),  # Hohhot: not in the Ordos text, nothing
+        m(A, 2023, "imported_dairy_cows_head", "10"),  # before the list: nothing
+    ]}, folder := catalogue_of(*FILES))
+    assert lines(conn, "ORD2024-1-3-03E") == [(B, 2025, "region", "150000", "75000.00"),
+                                              (A, 2025, "region", "150000", "3000.00")]
+    assert lines(conn, "ORD2024-1-3-03B") == (split(B, 2025, "150621", "25000.00", "25000.00")
+                                              + split(A, 2025, "150622", "1000.00", "1000.00"))
+    assumption = catalogue.load(folder).rule("ORD2024-1-3-03E").assumption  # the rule rests on the city text
+    assert "3000元" in assumption and "第3510—3512行" in assumption
+
+
+def test_1_4_3_and_1_4_4_banner_award_from_an_assumed_count_and_modern_agri_parks(ledger_from, catalogue_of):
+    conn = ledger_from({"enterprises": FIRMS, "projects": [
+        # 培育扶持总产值达10亿元以上…的现代农牧业产业园，每个给予1000万元扶持资金 (no payer named: city default)
+        project("MP1", "modern_agri_park_recognised", "2024-06-01", quantity="1000000000", unit="元"),  # 10亿
+        project("MP2", "modern_agri_park_recognised", "2024-06-01", quantity="999999999.99", unit="元"),  # below
+        project("MP3", "modern_agri_park_recognised", "2024-04-28", quantity="2000000000", unit="元"),  # too early
+        project("MP4", "modern_agri_park_recognised", "2024-09-01", quantity="3000000000", unit="元",
+                region="150102", uscc=D),  # Hohhot
+    ]}, folder := catalogue_of(*FILES))
+    assert lines(conn, "ORD2024-1-4-04A") == split("MP1", 2024, "150622", "5000000.00", "5000000.00")
+    # 对农牧业总产值超过100亿元的旗区，给予2000万元资金奖励: one banner assumed, the city pays the banner
+    assert lines(conn, "ORD2024-1-4-03A") == [city("ORD2024-1-4-03A/2024", 2024, "20000000.00")]
+    assert "1个旗区" in catalogue.load(folder).rule("ORD2024-1-4-03A").assumption
