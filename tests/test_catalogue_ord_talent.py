@@ -7,6 +7,7 @@ key_enterprise, internship_months …; see dagster_project/contract.py). Employe
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -61,10 +62,14 @@ def test_01_top_talent_settlement_platform_team_and_salary(talent_ledger):
     assert [ln for ln in team if ln[0] == "T1"] == [("T1", y, "city", CITY, "3000000.00") for y in range(2024, 2029)]
     assert [ln for ln in team if ln[0] == "T2"] == [("T2", 2025, "city", CITY, "3000000.00"),
                                                     ("T2", 2026, "city", CITY, "3000000.00")]
-    # 年薪200万—300万元 at a 市直国有 unit: 180万 registered -> 200万; 350万 -> 300万; 5 years
+    # 年薪200万—300万元 at a 市直国有 unit: 180万 registered -> 200万; 350万 -> 300万; 60 months from 2024-05, each
+    # 1/12 of the year's pay: 2024 May-Dec 8/12 (200万 x 8/12 = 1,333,333.33), 2029 Jan-Apr the rest (4/12)
     salary = lines(conn, "ORD-TALENT-01D")
-    assert [ln for ln in salary if ln[0] == "T1"] == [("T1", y, "city", CITY, "2000000.00") for y in range(2024, 2029)]
-    assert [ln for ln in salary if ln[0] == "T5"] == [("T5", y, "city", CITY, "3000000.00") for y in range(2024, 2029)]
+    assert [ln for ln in salary if ln[0] == "T1"] == [("T1", 2024, "city", CITY, "1333333.33")] + [
+        ("T1", y, "city", CITY, "2000000.00") for y in range(2025, 2029)] + [("T1", 2029, "city", CITY, "666666.67")]
+    assert [ln for ln in salary if ln[0] == "T5"] == [("T5", 2024, "city", CITY, "2000000.00")] + [
+        ("T5", y, "city", CITY, "3000000.00") for y in range(2025, 2029)] + [("T5", 2029, "city", CITY, "1000000.00")]
+    assert sum(Decimal(ln[4]) for ln in salary if ln[0] == "T1") == Decimal("10000000.00")  # 5 years exactly
     assert not [ln for ln in salary if ln[0] in ("T2", "T3", "T4")]
 
 
@@ -103,10 +108,14 @@ def test_02_salaries_at_city_state_units_and_year_10_of_the_post_subsidy(talent_
                                                      ("D1", 2024, "city", CITY, "1000000.00")]
     assert len(salary) == 15 and max(ln[1] for ln in salary) == 2028  # five years each
     post = lines(conn, "ORD-TALENT-02E")
-    # 最高30万元/年, 最长10年: E1 2024..2033, year 10 = 2033 is the last
-    assert [ln for ln in post if ln[0] == "E1"] == [("E1", y, "city", CITY, "300000.00") for y in range(2024, 2034)]
-    # F1 leaves 2026-03-31: the 2026 period has started, nothing from 2027
-    assert [ln for ln in post if ln[0] == "F1"] == [("F1", y, "city", CITY, "300000.00") for y in (2024, 2025, 2026)]
+    # 最高30万元/年, 最长10年, earned by the month: E1 from 2024-07, 120 months: 6/12 in 2024, 2025..2033 whole,
+    # 2034 Jan-Jun 6/12
+    assert [ln for ln in post if ln[0] == "E1"] == [("E1", 2024, "city", CITY, "150000.00")] + [
+        ("E1", y, "city", CITY, "300000.00") for y in range(2025, 2034)] + [("E1", 2034, "city", CITY, "150000.00")]
+    # F1 leaves 2026-03-31: Jan-Mar 2026 paid (3/12 = 75,000), nothing from April
+    assert [ln for ln in post if ln[0] == "F1"] == [("F1", 2024, "city", CITY, "150000.00"),
+                                                    ("F1", 2025, "city", CITY, "300000.00"),
+                                                    ("F1", 2026, "city", CITY, "75000.00")]
 
 
 def test_03_scholarship_pre_hire_and_internships(talent_ledger):
@@ -222,18 +231,22 @@ def test_06_employer_subsidies_per_person_and_per_employer_caps(talent_ledger):
         ("H1", 2024, "city", CITY, "2000000.00"), ("H2", 2024, "city", CITY, "500000.00"),
         ("J1", 2024, "city", CITY, "1000000.00")]
     assert award(conn, "ORD-TALENT-06A", "H1")[0] == A
+    # 30% of the pay, earned by the month: F1 from 2024-06: Jun-Dec 7/12 of 24万 = 14万, then 24万, 2029 Jan-May 10万
     flex = lines(conn, "ORD-TALENT-06B")
-    assert [ln for ln in flex if ln[0] == "F1"] == [("F1", y, "city", CITY, "240000.00") for y in range(2024, 2029)]
-    assert [ln for ln in flex if ln[0] == "F2"] == [("F2", y, "city", CITY, "300000.00") for y in range(2024, 2029)]
+    assert [ln for ln in flex if ln[0] == "F1"] == [("F1", 2024, "city", CITY, "140000.00")] + [
+        ("F1", y, "city", CITY, "240000.00") for y in range(2025, 2029)] + [("F1", 2029, "city", CITY, "100000.00")]
+    assert [ln for ln in flex if ln[0] == "F2"] == [("F2", 2024, "city", CITY, "175000.00")] + [
+        ("F2", y, "city", CITY, "300000.00") for y in range(2025, 2029)] + [("F2", 2029, "city", CITY, "125000.00")]
+    # F4 leaves 2025-07-15: 2024 whole (15万), 2025 Jan-Jul 7/12 = 87,500
     assert [ln for ln in flex if ln[0] == "F4"] == [("F4", 2024, "city", CITY, "150000.00"),
-                                                    ("F4", 2025, "city", CITY, "150000.00")]
+                                                    ("F4", 2025, "city", CITY, "87500.00")]
     assert not [ln for ln in flex if ln[0] == "F3"]
     # employer B, 2025: G1..G6 at 30万 = 180万, G7 gets the remaining 20万; same each year to 2029
     g2025 = [ln for ln in flex if ln[0].startswith("G") and ln[1] == 2025]
     assert g2025 == [(f"G{i}", 2025, "city", CITY, "300000.00") for i in range(1, 7)] + [
         ("G7", 2025, "city", CITY, "200000.00")]
     assert sum(float(ln[4]) for ln in flex if ln[0].startswith("G") and ln[1] == 2029) == 2000000
-    # employer A in 2024: F1 24万 + F2 30万 + F4 15万 = 69万, under the 200万 cap
+    # employer A in 2024: F1 14万 + F2 17.5万 + F4 15万 = 46.5万, under the 200万 cap
     assert lines(conn, "ORD-TALENT-06C") == [("J1", 2024, "city", CITY, "300000.00")]
 
 
@@ -255,19 +268,25 @@ def test_09_advisers_and_20_rent_subsidy_leaving_in_month_7(talent_ledger):
         person("H6", "2024-01-20", "D", owns_home_in_city="no", housing_benefit_received="yes"),
         person("H7", "2024-01-20", "D", owns_home_in_city="no", housing_benefit_received="no", employer=B,
                region="150622"),  # 准格尔旗: not the central districts
+        # works in the high-tech zone 1506P1, hosted by 东胜区 (banner_code 150602): a central district
+        person("H8", "2025-01-01", "D", owns_home_in_city="no", housing_benefit_received="no", region="1506P1"),
     )
-    # 最高10万元 a year x 50%, 3 years; V2's appointment ends 2025-04-30: 2024 and 2025
-    assert lines(conn, "ORD-TALENT-09A") == [("V1", 2024, "city", CITY, "50000.00"),
+    # 最高10万元 a year x 50% = 5万, earned by the month for 36 months from 2024-05: 8/12 = 33,333.33, then 5万,
+    # 2027 Jan-Apr the rest; V2's appointment ends 2025-04-30: Jan-Apr 2025 = 16,666.67
+    assert lines(conn, "ORD-TALENT-09A") == [("V1", 2024, "city", CITY, "33333.33"),
                                              ("V1", 2025, "city", CITY, "50000.00"),
                                              ("V1", 2026, "city", CITY, "50000.00"),
-                                             ("V2", 2024, "city", CITY, "50000.00"),
-                                             ("V2", 2025, "city", CITY, "50000.00")]
+                                             ("V1", 2027, "city", CITY, "16666.67"),
+                                             ("V2", 2024, "city", CITY, "33333.33"),
+                                             ("V2", 2025, "city", CITY, "16666.67")]
     assert lines(conn, "ORD-TALENT-20C") == [
         ("H1", 2024, "city", CITY, "24000.00"), ("H1", 2025, "city", CITY, "24000.00"),
         ("H1", 2026, "city", CITY, "24000.00"),  # month 36 = 2026-12
         ("H2", 2024, "city", CITY, "10500.00"),  # 7 months x 1500
         ("H3", 2025, "city", CITY, "18000.00"), ("H3", 2026, "city", CITY, "18000.00"),
         ("H3", 2027, "city", CITY, "18000.00"),
+        ("H8", 2025, "city", CITY, "24000.00"), ("H8", 2026, "city", CITY, "24000.00"),
+        ("H8", 2027, "city", CITY, "24000.00"),
     ]
 
 
@@ -444,7 +463,21 @@ def test_14_23_24_best_employer_loan_interest_hr_headquarters_and_parks(firm_led
     assert lines(conn, "ORD-TALENT-14") == [(A, 2024, "city", CITY, "200000.00")]
     # half of 123,456.78 = 61,728.39
     assert lines(conn, "ORD-TALENT-23A") == [(A, 2024, "city", CITY, "61728.39")]
-    assert lines(conn, "ORD-TALENT-24A") == [(A, 2024, "city", CITY, "1000000.00"), (B, 2024, "city", CITY, "500000.00"),
+    assert lines(conn, "ORD-TALENT-24A") == [(A, 2024, "city", CITY, "1000000.00"),
+                                             (B, 2024, "city", CITY, "500000.00"),
                                              (B, 2025, "city", CITY, "200000.00")]
     assert lines(conn, "ORD-TALENT-24C") == [(A, 2025, "city", CITY, "5000000.00"),
                                              (A, 2027, "city", CITY, "10000000.00")]
+
+
+def test_not_costable_reasons_are_one_plain_chinese_sentence(catalogue_of):
+    # Issue 16: the reason is for a bureau leader (one Chinese sentence); the English detail is in `reading`.
+    from dagster_project import catalogue
+
+    cat = catalogue.load(catalogue_of("ORD-TALENT.yaml"))
+    left = [r for r in cat.rules if r.document == "ORD-TALENT" and r.status == "not_costable"]
+    assert len(left) == 22 and len([r for r in cat.rules if r.document == "ORD-TALENT"]) == 58
+    for r in left:
+        assert r.reason.endswith("。") and r.reason.count("。") == 1, r.id
+        assert not any("a" <= c.lower() <= "z" for c in r.reason), r.id
+        assert r.reading.startswith("Not costable: "), r.id
