@@ -30,7 +30,8 @@ LEVEL_TOTALS = """SELECT award_year AS year, paying_level AS level, sum(amount_y
 
 def opened(cat: Catalogue, first: int, last: int) -> Catalogue:
     """Today's costed take-up rules as if valid in every year first..last."""
-    rules = tuple(dataclasses.replace(r, valid_from=date(first, 1, 1), valid_to=date(last, 12, 31))
+    rules = tuple(dataclasses.replace(r, valid_from=date(first, 1, 1), valid_to=date(last, 12, 31),
+                                      cohorts_from=None)
                   for r in cat.costed() if r.beneficiary != "programme")
     return Catalogue(cat.documents, rules, cat.version)
 

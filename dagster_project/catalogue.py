@@ -20,9 +20,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from . import reference, safe_yaml
 from .contract import REGISTRIES
-from .formulas import FormulaError, compile_expression
+from .formulas import FormulaError, compile_expression, equality_tested_names
 from .settings import SEEDS_DIR
 
 CATALOGUE_DIR = SEEDS_DIR / "catalogue"
@@ -38,7 +40,8 @@ KINDS = ("spending", "revenue_forgone", "equity", "programme", "revenue_inflow",
 RULE_FIELDS = {
     "id", "title", "citation", "status", "reason", "kind", "beneficiary", "trigger", "variables", "eligibility",
     "amount", "tiers", "caps", "schedule", "shares", "split_specified", "valid", "stacking_group", "rounding",
-    "reading", "links", "programme", "basis", "paid_to", "expected_share", "stacking_scope",
+    "reading", "links", "programme", "basis", "paid_to", "expected_share", "stacking_scope", "assumption",
+    "share_of",
 }
 LINKS = ("restates", "tops_up")
 BASES = ("exact", "upper_bound", "lower_bound", "expected_value")  # the text's amount, its 最高 cap, its 不低于 floor …
@@ -96,15 +99,21 @@ class Rule:
     tiers: tuple[Tier, ...] = ()
     cap_per_award: Decimal | None = None
     cap_per_beneficiary_year: Decimal | None = None
+    cap_per_beneficiary: Decimal | None = None  # 累计不超过: over all award years of the rule
     instalments: tuple[int, ...] = (1,)
     period_unit: str | None = None  # month | year: the amount is per period, paid `period_count` times
     period_count: int | None = None
+    period_amount_per: str | None = None  # "year": a yearly amount earned by the month (年薪 pro rata)
     lag_years: int = 0
     stop_on_departure: bool = False
     shares: dict[str, Decimal] = field(default_factory=dict)
+    share_of: str = "award"  # award: shares split the award (sum 1); base: each level's share of the amount
     split_specified: bool = True
     valid_from: date | None = None
     valid_to: date | None = None
+    cohorts_from: date | None = None  # earliest trigger date (or metric year) that qualifies; default valid_from
+    earlier_payments: str = "forgo"  # payments due before valid_from's year: forgo (not this policy's) | catch_up
+    assumption: str = ""  # costed from a stated assumption (Chinese sentence); empty: from the text and registries
     stacking_group: str | None = None
     stacking_scope: str = "object"  # object: the same firm-year/project/person; beneficiary: once per firm or person
     step_fen: int = 1
@@ -230,6 +239,7 @@ def field_kinds(beneficiary: str, variables: dict[str, Any]) -> dict[str, str]:
     kinds = {c.name: FIELD_KINDS.get(c.kind, "text") for c in REGISTRIES[BENEFICIARIES[beneficiary]].columns
              if not c.personal}
     kinds["city_code"] = "text"  # the league/city of the row's banner or park (regions.csv parent_code)
+    kinds["banner_code"] = "text"  # the banner itself, or the host banner of a city-level park (regions.csv)
     if beneficiary == "talent":
         kinds |= {"person_key": "text", "birth_year": "integer", "arrival_year": "integer"}
     if beneficiary == "enterprise":
@@ -317,7 +327,8 @@ def _costed_head(raw: dict[str, Any], at: str) -> dict[str, Any]:
     paid_to = raw.get("paid_to", "beneficiary")
     if paid_to not in ("beneficiary", "employer") or (paid_to == "employer" and raw.get("beneficiary") != "talent"):
         raise _error(at, "paid_to", "应为 beneficiary；人才规则也可为 employer")
-    return dict(basis=basis, paid_to=paid_to, expected_share=share)
+    assumption = _optional_text(raw, "assumption", at).strip()
+    return dict(basis=basis, paid_to=paid_to, expected_share=share, assumption=assumption)
 
 
 def _costed_parts(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, Any], at: str) -> dict[str, Any]:
@@ -349,6 +360,7 @@ def _costed_parts(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, 
         out["tiers_by_sql"], out["tiers"] = _tiers(raw["tiers"], expr, at)
     out.update(_caps(raw.get("caps"), at))
     out.update(_schedule(raw.get("schedule"), at))
+    _no_event_equality(raw, variables, at)
     out.update(_shares(raw, doc, defaults, at))
     if ben == "programme":
         out["programme"] = _programme(raw.get("programme"), doc, out["shares"], at)
@@ -356,6 +368,16 @@ def _costed_parts(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, 
     rounding = _mapping(raw.get("rounding"), at, "rounding", {"step_fen"})
     out["step_fen"] = _whole(rounding.get("step_fen", 1), at, "rounding.step_fen", 1, STEP_FEN_MAX)
     return out
+
+
+def _no_event_equality(raw: dict[str, Any], variables: dict[str, dict[str, Any]], at: str) -> None:
+    """An event metric counts events (two lists in one year record 2): `= 1` would give such a firm nothing."""
+    events = set(reference.load("metrics").filter(pl.col("projection") == "event")["metric"])
+    counted = {name for name, v in variables.items() if v["metric"] in events}
+    for fld in ("eligibility", "amount"):
+        if counted and fld in raw and (hit := equality_tested_names(raw[fld]) & counted):
+            raise _error(at, fld, f"事件指标 {sorted(hit)} 记录的是次数（同一年度可为 2），不能用 = 或 IN 比较；"
+                                  "请写成 >= 1（同一年度只奖励一次）")
 
 
 def _variables(spec: Any, ben: str, at: str) -> dict[str, dict[str, Any]]:
@@ -383,9 +405,10 @@ def _variables(spec: Any, ben: str, at: str) -> dict[str, dict[str, Any]]:
 
 
 def _caps(spec: Any, at: str) -> dict[str, Decimal | None]:
-    caps = _mapping(spec, at, "caps", {"per_award", "per_beneficiary_year"})
+    keys = ("per_award", "per_beneficiary_year", "per_beneficiary")
+    caps = _mapping(spec, at, "caps", set(keys))
     out: dict[str, Decimal | None] = {}
-    for key in ("per_award", "per_beneficiary_year"):
+    for key in keys:
         value = caps.get(key)
         cap = None if value is None else _dec(value, at, f"caps.{key}", MONEY_DECIMALS, MONEY_MAX)
         out[f"cap_{key}"] = cap or None  # a cap of 0 is no cap
@@ -478,11 +501,15 @@ def _schedule(spec: Any, at: str) -> dict[str, Any]:
     if "periodic" in spec:
         per = spec["periodic"]
         if "instalments" in spec or not isinstance(per, dict) or per.get("every") not in PERIODS_MAX \
-                or set(per) - {"every", "count"}:
+                or set(per) - {"every", "count", "per"}:
             raise _error(at, "schedule.periodic", "需要 every（month 或 year）和整数 count，且不能与 instalments "
                                                   "同时使用（此时金额为每期金额）")
         count = _whole(per.get("count"), at, "schedule.periodic.count", 1, PERIODS_MAX[per["every"]])
-        return dict(period_unit=per["every"], period_count=count, lag_years=lag, stop_on_departure=stop)
+        if per.get("per", per["every"]) not in (per["every"], "year") or ("per" in per and per["every"] != "month"):
+            raise _error(at, "schedule.periodic.per", "只能为 year，且需要 every: month（按年计的金额按月折算，"
+                                                      "每月 1/12）")
+        return dict(period_unit=per["every"], period_count=count, lag_years=lag, stop_on_departure=stop,
+                    period_amount_per=per.get("per"))
     inst = spec.get("instalments", [1])
     if not (isinstance(inst, list) and 1 <= len(inst) <= INSTALMENTS_MAX
             and all(_is_int(w) and 1 <= w <= WEIGHT_MAX for w in inst)):
@@ -502,13 +529,19 @@ def _shares(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, Any], 
         raise _error(at, fld, f"层级应为 {LEVELS} 之一")
     parsed = {lvl: _dec(v, at, f"{fld}.{lvl}", SHARE_DECIMALS, Decimal(1)) for lvl, v in shares.items()}
     total = sum(parsed.values(), Decimal(0))
-    if total != 1:
+    share_of = raw.get("share_of", "award")
+    if share_of not in ("award", "base") or (share_of == "base" and not specified):
+        raise _error(at, "share_of", "应为 award（各级分担奖补金额，合计为 1）或 base（文本写明各级各承担基数的"
+                                     "百分之几，需 split_specified: true）")
+    if share_of == "award" and total != 1:
         raise _error(at, fld, f"各级分担比例之和为 {total}，必须正好等于 1")
-    return dict(shares=parsed, split_specified=specified)
+    if share_of == "base" and not (0 < total <= 1 and all(v > 0 for v in parsed.values())):
+        raise _error(at, fld, f"share_of: base 时各级比例应大于 0、合计不超过 1（现为 {total}）")
+    return dict(shares=parsed, split_specified=specified, share_of=share_of)
 
 
-def _validity(spec: Any, programme: tuple[dict[str, Any], ...], at: str) -> dict[str, date | None]:
-    valid = _mapping(spec, at, "valid", {"from", "to"})
+def _validity(spec: Any, programme: tuple[dict[str, Any], ...], at: str) -> dict[str, Any]:
+    valid = _mapping(spec, at, "valid", {"from", "to", "cohorts_from", "earlier_payments"})
     start = _date(valid.get("from"), at, "valid.from")
     if start is None and programme:
         start = date(min(line["year"] for line in programme), 1, 1)
@@ -517,7 +550,14 @@ def _validity(spec: Any, programme: tuple[dict[str, Any], ...], at: str) -> dict
         raise _error(at, "valid.from", "计算的规则必须给出生效日期")
     if end and end < start:
         raise _error(at, "valid", "'to' 早于 'from'")
-    return dict(valid_from=start, valid_to=end)
+    cohorts = _date(valid.get("cohorts_from"), at, "valid.cohorts_from")
+    if cohorts and cohorts > start:
+        raise _error(at, "valid.cohorts_from", "应早于或等于 'from'（更早批次中在政策有效期内到期的款项）")
+    earlier = valid.get("earlier_payments", "forgo")
+    if earlier not in ("forgo", "catch_up") or ("earlier_payments" in valid and cohorts is None):
+        raise _error(at, "valid.earlier_payments", "应为 forgo（生效年度以前的款项不属本政策）或 catch_up（在生效"
+                                                   "年度补发），并且需要同时给出 cohorts_from")
+    return dict(valid_from=start, valid_to=end, cohorts_from=cohorts, earlier_payments=earlier)
 
 
 # --- files ----------------------------------------------------------------------------------------------------
@@ -624,9 +664,13 @@ def rule_record(rule: Rule) -> dict[str, Any]:
         "beneficiary": rule.beneficiary, "trigger": rule.trigger, "eligibility_sql": rule.eligibility_sql,
         "amount_sql": rule.amount_sql, "tiers_by_sql": rule.tiers_by_sql,
         "cap_per_award": rule.cap_per_award, "cap_per_beneficiary_year": rule.cap_per_beneficiary_year,
+        "cap_per_beneficiary": rule.cap_per_beneficiary,
         "lag_years": rule.lag_years, "stop_on_departure": rule.stop_on_departure,
-        "period_unit": rule.period_unit, "period_count": rule.period_count,
-        "split_specified": rule.split_specified, "valid_from": rule.valid_from, "valid_to": rule.valid_to,
+        "period_unit": rule.period_unit, "period_count": rule.period_count, "period_amount_per": rule.period_amount_per,
+        "split_specified": rule.split_specified, "share_of": rule.share_of,
+        "valid_from": rule.valid_from, "valid_to": rule.valid_to,
+        "cohorts_from": rule.cohorts_from or rule.valid_from, "earlier_payments": rule.earlier_payments,
+        "assumption": rule.assumption or None,
         "stacking_group": rule.stacking_group, "stacking_scope": rule.stacking_scope, "step_fen": rule.step_fen,
         "reading": rule.reading,
         "links": json.dumps(rule.links, ensure_ascii=False), "definition": json.dumps(rule.raw, ensure_ascii=False,

@@ -325,6 +325,18 @@ def referenced_names(text: str) -> set[str]:
     return {c.name for c in sqlglot.parse_one(str(text), read="duckdb").find_all(exp.Column)}
 
 
+def equality_tested_names(text: str) -> set[str]:
+    """Fields compared for equality with a number (`x = 1`, `x IN (1, 2)`): for event counts that is a trap."""
+    tree = sqlglot.parse_one(str(text), read="duckdb")
+    out: set[str] = set()
+    for node in [*tree.find_all(exp.EQ), *tree.find_all(exp.In)]:
+        values = [node.expression] if isinstance(node, exp.EQ) else node.expressions
+        sides = [node.this, *values]
+        if any(isinstance(v, exp.Literal) and v.is_number for v in sides):
+            out |= {c.name for c in sides if isinstance(c, exp.Column)}
+    return out
+
+
 def sql_literal(value: object) -> str:
     """A Python value as a SQL literal, produced by sqlglot (quotes escaped)."""
     if value is None:

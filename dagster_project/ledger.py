@@ -51,7 +51,9 @@ def candidates_sql(rule: Rule, registry_schema: str = "registry") -> str:
     if rule.beneficiary == "programme":
         return sql_text("rule_candidates_programme", rule_id=sql_literal(rule.id))
     amount, tier = amount_sql(rule)
-    valid_from, valid_to = rule.valid_from, rule.valid_to or OPEN_END
+    # earlier cohorts of a multi-year measure qualify from cohorts_from; payments.sql keeps what falls due before
+    # valid_from out of this policy's liabilities (or pays it then, with earlier_payments: catch_up)
+    valid_from, valid_to = rule.cohorts_from or rule.valid_from, rule.valid_to or OPEN_END
     names = sorted(set(rule.variables) | _fields_used(rule))
     pairs = ", ".join(f"{sql_literal(n)}, {sql_identifier(n)}" for n in names)
     inputs = f"json_object({pairs})" if names else "NULL"
@@ -95,7 +97,7 @@ def write_catalogue(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str
         pl.col("period_count", "lag_years", "step_fen").cast(pl.Int64),
         pl.col("expected_share").cast(pl.Decimal(9, 6)))
     write_table(conn, "catalogue.rules", rules.with_columns(
-        pl.col("cap_per_award", "cap_per_beneficiary_year").cast(pl.Decimal(18, 2))))
+        pl.col("cap_per_award", "cap_per_beneficiary_year", "cap_per_beneficiary").cast(pl.Decimal(18, 2))))
     shares, rows_instalments, tiers = [], [], []
     level_order = {"central": 0, "region": 1, "city": 2, "banner": 3}
     for r in cat.costed():

@@ -71,7 +71,7 @@ def with_validity(cat: Catalogue, first: date, last: date, keep_end: set[str] | 
         end = last if (r.document in renewed and r.id not in keep_end) else min(r.valid_to or last, last)
         start = max(r.valid_from, first)
         if start <= end:
-            rules.append(dataclasses.replace(r, valid_from=start, valid_to=end))
+            rules.append(dataclasses.replace(r, valid_from=start, valid_to=end, cohorts_from=None))
     return Catalogue(cat.documents, tuple(rules), cat.version)
 
 

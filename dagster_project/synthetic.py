@@ -25,6 +25,7 @@ from .checkdigits import USCC_ALPHABET, ric_check_chars, uscc_check_chars
 from .settings import SEEDS_DIR
 
 SYNTHETIC_DIR = SEEDS_DIR / "synthetic"
+EVENT_TWICE_SHARE = 0.05  # events recorded twice in a firm-year (two lists, two recognitions)
 FIRST_YEAR, LAST_YEAR = 2015, 2025  # metric history; 2025 is the last complete year
 # Policy window: the 2024 lists pay for 2024 facts and several documents run into 2025-2026. Rare events and
 # project types get a few guaranteed Ordos cases in these years, so a policy's rules have beneficiaries in any
@@ -167,7 +168,10 @@ def enterprise_metrics(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
             hit = rng.random((int(m.sum()), len(years))) < _num(p.get("event_rate"), _num(p["firm_share"], 0.1))
             hit &= years[None, :] >= start[m][:, None]
             f, yi = np.nonzero(hit)
-            made[metric] = (uscc[m][f], years[yi], np.ones(len(f)))
+            # an event metric counts events: a firm now and then makes two lists in one year (value 2), which a
+            # rule must read as one award, not none; drawn from its own stream so the other draws stay as they were
+            twice = _rng(seed, f"event_count/{metric}").random(len(f)) < EVENT_TWICE_SHARE
+            made[metric] = (uscc[m][f], years[yi], 1.0 + twice)
             continue
         level = _num(p["median"]) * rng.lognormal(0.0, _num(p["sigma"], 1.0), int(m.sum()))
         made[metric] = _yearly_series(rng, uscc[m], start[m], level, _num(p["growth"]), _num(p["vol"], 0.2))

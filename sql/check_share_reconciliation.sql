@@ -2,7 +2,7 @@
 -- Instalments stopped by a departure are excluded on both sides.
 WITH owed AS (
     SELECT rule_id, object_id, award_year, sum(amount_fen) AS owed_fen
-    FROM ledger.payments WHERE NOT stopped_by_departure GROUP BY ALL
+    FROM ledger.payments WHERE NOT stopped_by_departure AND NOT before_validity GROUP BY ALL
 ),
 booked AS (
     SELECT rule_id, object_id, award_year, CAST(sum(amount_yuan) * 100 AS BIGINT) AS booked_fen

@@ -15,7 +15,7 @@ variables AS (
     GROUP BY y.uscc, y.award_year
 ),
 base AS (
-    SELECT e.*, g.parent_code AS city_code, v.* EXCLUDE (uscc)
+    SELECT e.*, g.parent_code AS city_code, COALESCE(g.host_banner, e.region_code) AS banner_code, v.* EXCLUDE (uscc)
     FROM variables AS v JOIN ${registry_schema}.enterprises AS e USING (uscc)
     JOIN ref.regions AS g ON g.region_code = e.region_code
 )

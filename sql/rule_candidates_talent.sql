@@ -3,7 +3,8 @@
 -- ends_on carries the departure date so schedules can stop (离职次月起停止).
 -- Placeholders: see rule_candidates_enterprise.sql.
 WITH base AS (
-    SELECT t.*, g.parent_code AS city_code, year(t.arrival_date) AS arrival_year, year(t.arrival_date) AS award_year
+    SELECT t.*, g.parent_code AS city_code, COALESCE(g.host_banner, t.region_code) AS banner_code,
+           year(t.arrival_date) AS arrival_year, year(t.arrival_date) AS award_year
     FROM ${registry_schema}.talents AS t
     JOIN ref.regions AS g ON g.region_code = t.region_code
     WHERE t.${trigger} BETWEEN ${valid_from} AND ${valid_to}

@@ -123,7 +123,8 @@ def test_item42_national_innovation_centre_10_million_a_year_for_5_years(ledger_
     conn = ledger_from({
         "enterprises": [enterprise(A), enterprise(B)],
         "enterprise_metrics": [ev(A, 2024, "mfg_innovation_centre_national_approved"),
-                               ev(B, 2023, "mfg_innovation_centre_national_approved")],  # approved before 2024
+                               # approved in 2023: no approval date in the clause, so its years 2-5 (2024-2027)
+                               ev(B, 2023, "mfg_innovation_centre_national_approved")],
     }, catalogue_of(FILE))
     assert lines(conn, "NMG2024-42A") == [
         (A, 2024, "region", REGION, "10000000.00"),
@@ -131,9 +132,13 @@ def test_item42_national_innovation_centre_10_million_a_year_for_5_years(ledger_
         (A, 2026, "region", REGION, "10000000.00"),
         (A, 2027, "region", REGION, "10000000.00"),
         (A, 2028, "region", REGION, "10000000.00"),  # the fifth and last year
+        (B, 2024, "region", REGION, "10000000.00"),
+        (B, 2025, "region", REGION, "10000000.00"),
+        (B, 2026, "region", REGION, "10000000.00"),
+        (B, 2027, "region", REGION, "10000000.00"),
     ]
     timing = conn.execute("""SELECT payment_year, timing FROM ledger.liabilities WHERE rule_id = 'NMG2024-42A'
-                             ORDER BY payment_year""").fetchall()
+                             AND object_id = ? ORDER BY payment_year""", [A]).fetchall()
     assert timing == [(2024, "due"), (2025, "due"), (2026, "due"), (2027, "committed_future"),
                       (2028, "committed_future")]
 
@@ -165,8 +170,8 @@ def test_item44_five_percent_of_sales_for_five_years_capped_at_5_million_a_year(
             revenue(A, 2027, "0"),  # no sales: nothing
             revenue(A, 2028, "12345.67"),  # 5th year: 617.2835 -> 617.28
             revenue(A, 2029, "1000000"),  # 6th year: outside 5年内
-            revenue(B, 2023, "10000000"), revenue(B, 2024, "10000000"),  # first sales 2023: not the 2024 cohort
-            revenue(B, 2025, "10000000"),
+            # first sales 2023: the clause has no start date, so its years 2 and 3 (2024, 2025) are paid here
+            revenue(B, 2023, "10000000"), revenue(B, 2024, "10000000"), revenue(B, 2025, "10000000"),
             revenue(C, 2023, "0"), revenue(C, 2024, "8000000.10"),  # a reported 0 is no sales: 2024 is first
         ],
     }, catalogue_of(FILE))
@@ -175,6 +180,8 @@ def test_item44_five_percent_of_sales_for_five_years_capped_at_5_million_a_year(
         (A, 2026, "region", REGION, "5000000.00"),
         (A, 2027, "region", REGION, "5000000.00"),
         (A, 2029, "region", REGION, "617.28"),
+        (B, 2025, "region", REGION, "500000.00"),  # 5% of 10,000,000
+        (B, 2026, "region", REGION, "500000.00"),
         (C, 2025, "region", REGION, "400000.01"),  # 400,000.005 half-up
     ]
     outcome = conn.execute("""SELECT outcome FROM ledger.awards WHERE rule_id = 'NMG2024-44' AND award_year = 2026

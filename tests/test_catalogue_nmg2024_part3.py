@@ -92,7 +92,9 @@ def test_item85a_central_45_and_region_30_percent_of_the_grain_insurance_premium
         "enterprises": [firm(i, region="150102", industry="01") for i in range(1, 5)],
         "enterprise_metrics": [
             metric(1, 2024, g, "100000"),  # central 45,000.00 + region 30,000.00 = 75,000.00
-            metric(2, 2024, g, "1000.01"),  # 75% = 750.0075 -> 750.01: central 450.00, region 300.01 (odd fen)
+            # each level's own share, rounded on its own: central 45% = 450.0045 -> 450.00, region 30% = 300.003 ->
+            # 300.00 (rounding 75% = 750.0075 -> 750.01 first and splitting it gave the region 300.01, a fen over)
+            metric(2, 2024, g, "1000.01"),
             metric(3, 2023, g, "100000"),  # before the 2024 list
             metric(4, 2024, g, "0"),  # no premium, nothing
         ],
@@ -101,7 +103,7 @@ def test_item85a_central_45_and_region_30_percent_of_the_grain_insurance_premium
         (uscc(1), 2024, "central", "100000", "45000.00"),
         (uscc(1), 2024, "region", "150000", "30000.00"),
         (uscc(2), 2024, "central", "100000", "450.00"),
-        (uscc(2), 2024, "region", "150000", "300.01"),
+        (uscc(2), 2024, "region", "150000", "300.00"),
     ]
 
 

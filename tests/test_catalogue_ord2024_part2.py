@@ -145,10 +145,12 @@ def test_2_1_5_specialised_sme_loan_discount_capped_500k_a_year(ledger_from, cat
 def test_2_1_6_tech_upgrade_interest_option_30_percent_capped(ledger_from, catalogue_of):
     # 或者按贷款实际利息的30%、单个项目最高不超过500万元给予一年贴息补助 (投资2000万元（含）以上).
     t = "tech_upgrade_existing_key"
+    # Equipment of 1000万 (the region's 20% branch, NMG2024-19: 200万) is below each interest branch here, so the
+    # interest branch is paid (the better branch either way: tests/test_reading_classes.py).
     conn = ledger_from({"enterprises": firms(A, B, C), "projects": [
-        proj("P1", t, "2024-06-30", "20000000", quantity="10000000"),  # 2000万 exactly: 30% = 300万
-        proj("P2", t, "2024-06-30", "19999999.99", quantity="10000000", uscc=B),  # under 2000万: nothing
-        proj("P3", t, "2024-06-30", "50000000", quantity="16666667", uscc=C),  # 5,000,000.10 -> cap 500万
+        proj("P1", t, "2024-06-30", "20000000", "10000000", quantity="10000000"),  # 2000万 exactly: 30% = 300万
+        proj("P2", t, "2024-06-30", "19999999.99", "10000000", quantity="10000000", uscc=B),  # under 2000万: nothing
+        proj("P3", t, "2024-06-30", "50000000", "10000000", quantity="16666667", uscc=C),  # 5,000,000.10 -> 500万
     ]}, catalogue_of(FILE, *LINKED))
     assert lines(conn, "ORD2024-2-1-06B") == [
         *halves("P1", 2024, "1500000.00", "1500000.00"),
@@ -272,7 +274,8 @@ def test_2_5_3_rd_platforms_centres_and_new_type_institutions(ledger_from, catal
     inst, rd = "key_new_rd_institution_local_funding_yuan", "new_rd_institution_rd_net_of_grants_yuan"
     conn = ledger_from({"enterprises": firms(A, B, C), "enterprise_metrics": [
         ev(A, 2024, "region_rd_platform_recognised"),  # 500万 a year, 2024-2028
-        ev(B, 2023, "region_rd_platform_recognised"),  # approved before the list: nothing
+        ev(B, 2023, "region_rd_platform_recognised"),  # approved 2023: no approval date in the clause: years 2-5
+        ev(C, 2019, "region_rd_platform_recognised"),  # approved 2019: its five years ended in 2023
         ev(A, 2024, "enterprise_rd_centre_region_recognised"),  # 30万 once
         ev(A, 2024, inst, "3000000", "元"),  # matched 1:1 by the city alone
         ev(B, 2024, inst, "5000000.01", "元"),  # cap 500万
@@ -284,6 +287,8 @@ def test_2_5_3_rd_platforms_centres_and_new_type_institutions(ledger_from, catal
         *halves(A, 2024, "2500000.00", "2500000.00"), *halves(A, 2025, "2500000.00", "2500000.00"),
         *halves(A, 2026, "2500000.00", "2500000.00"), *halves(A, 2027, "2500000.00", "2500000.00"),
         *halves(A, 2028, "2500000.00", "2500000.00"),
+        *halves(B, 2024, "2500000.00", "2500000.00"), *halves(B, 2025, "2500000.00", "2500000.00"),
+        *halves(B, 2026, "2500000.00", "2500000.00"), *halves(B, 2027, "2500000.00", "2500000.00"),
     ]
     assert lines(conn, "ORD2024-2-5-03B") == halves(A, 2024, "150000.00", "150000.00")
     assert lines(conn, "ORD2024-2-5-03C") == [(A, 2024, "city", CITY, "3000000.00"),

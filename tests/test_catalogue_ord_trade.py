@@ -203,11 +203,13 @@ def test_ftrade_3_3_supply_to_chain_leader_milestones(trade_ledger):
 
 
 def test_ftrade_4_relocation_costs_80_percent_capped_at_2_million(trade_ledger):
+    # 单个企业不超过200万元: a cap per firm (one firm's several projects: tests/test_reading_classes.py)
     t = "ftrade_industry_transfer"
-    conn = trade_ledger([], projects=[
-        project("T1", t, "2024-08-01", quantity="2500000"),  # 80% = 200万 exactly
-        project("T2", t, "2024-08-01", quantity="2500001"),  # 2,000,000.80 -> cap 200万
-        project("T3", t, "2025-08-01", quantity="1000000.01"),  # 800,000.008 -> 800,000.01; odd fen to the banner
+    o1, o2, o3 = (f"91150622RELO0000{i}X" for i in range(1, 4))
+    conn = trade_ledger([firm(o1), firm(o2), firm(o3)], projects=[
+        project("T1", t, "2024-08-01", quantity="2500000", uscc=o1),  # 80% = 200万 exactly
+        project("T2", t, "2024-08-01", quantity="2500001", uscc=o2),  # 2,000,000.80 -> cap 200万
+        project("T3", t, "2025-08-01", quantity="1000000.01", uscc=o3),  # 800,000.008 -> 800,000.01; odd fen: banner
     ])
     assert lines(conn, "ORD-FTRADE-04") == [
         *half("T1", 2025, "1000000.00", "1000000.00"),
@@ -230,10 +232,9 @@ def test_ftrade_5_logistics_ratings_and_port_hub_freight(trade_ledger):
          m(f2, 2024, fee, "6000002"),  # 3,000,001 -> cap 300万
          m(f3, 2024, fee, "123456.78"),  # 61,728.39: city 30,864.19, banner 30,864.20
          m(f4, 2024, fee, "6000000")])  # a freight-agency firm (division 58) is a logistics firm
-    assert lines(conn, "ORD-FTRADE-05A") == [
-        *half(g1, 2025, "100000.00", "100000.00"), *half(g1, 2027, "250000.00", "250000.00"),
-        *half(g2, 2026, "400000.00", "400000.00"),
-    ]
+    assert lines(conn, "ORD-FTRADE-05A3") == [*half(g1, 2025, "100000.00", "100000.00")]  # 3A 20万
+    assert lines(conn, "ORD-FTRADE-05A4") == [*half(g1, 2027, "250000.00", "250000.00")]  # 4A 50万
+    assert lines(conn, "ORD-FTRADE-05A") == [*half(g2, 2026, "400000.00", "400000.00")]  # 5A 80万
     assert lines(conn, "ORD-FTRADE-05B") == [
         *half(f1, 2025, "1500000.00", "1500000.00"),
         *half(f2, 2025, "1500000.00", "1500000.00"),
@@ -329,10 +330,12 @@ def test_bulk_2_cluster_rent_80_percent_in_the_two_parks_and_stacking_with_ftrad
 
 
 def test_bulk_3_digital_platform_30_percent_of_development_cost(trade_ledger):
+    # 单个企业最高不超过300万元: a cap per firm (two platforms of one firm: tests/test_reading_classes.py)
     t = "commodity_digital_platform"
-    conn = trade_ledger([], projects=[
-        project("D1", t, "2024-10-01", total="1000000", quantity="500000000"),  # both thresholds exactly: 30万
-        project("D2", t, "2025-10-01", total="10000001", quantity="1000000000"),  # 3,000,000.30 -> cap 300万
+    o1, o2 = "91150622PLAT00011X", "91150622PLAT00012X"
+    conn = trade_ledger([firm(o1), firm(o2)], projects=[
+        project("D1", t, "2024-10-01", total="1000000", quantity="500000000", uscc=o1),  # both thresholds exactly: 30万
+        project("D2", t, "2025-10-01", total="10000001", quantity="1000000000", uscc=o2),  # 3,000,000.30 -> 300万
         project("D3", t, "2024-10-01", total="999999.99", quantity="1000000000"),
         project("D4", t, "2024-10-01", total="5000000", quantity="499999999"),
     ])

@@ -23,7 +23,8 @@ def test_a_restated_talent_subsidy_is_paid_once(ledger_from, catalogue_of):
     # ORD-TALENT item 2 and ORD2024 4.4.10 both promise a full-time B-class recruit 300万元 安家补贴. The talent
     # policy's entry pays it; ORD2024's restatement is linked and books nothing: 3,000,000.00 once.
     conn = ledger_from({"enterprises": [enterprise(A)], "talents": [talent("T1", "B", "2024-06-01")]},
-                       catalogue_of("ORD-TALENT.yaml", "ORD2024.part3.yaml", "NMG2024.yaml", "NMG2024.part1.yaml",
+                       catalogue_of("ORD-TALENT.yaml", "ORD2024.part3.yaml", "ORD2024.part2.yaml", "NMG2024.yaml",
+                                    "NMG2024.part1.yaml",
                                     "NMG2024.part2.yaml", "NMG2024.part3.yaml"))
     assert lines(conn, "ORD-TALENT-02A") == [("T1", 2024, "city", "150600", "3000000.00")]
     assert lines(conn, "ORD2024-4-4-10") == []
@@ -36,7 +37,8 @@ def test_a_city_top_up_is_paid_on_top_of_the_region_award_each_once(ledger_from,
     # A firm in Ordos lists on the Shanghai exchange in 2024: NMG2024 item 91 pays 1000万 (region default, no split
     # named) and ORD2024 4.3.1 "市级再次给予" another 1000万 from the city: 20,000,000.00 in all, each once.
     conn = ledger_from({"enterprises": [enterprise(A)], "enterprise_metrics": [event(A, "ipo_listed_domestic")]},
-                       catalogue_of("NMG2024.yaml", "NMG2024.part3.yaml", "ORD2024.part3.yaml", "ORD-TALENT.yaml",
+                       catalogue_of("NMG2024.yaml", "NMG2024.part3.yaml", "ORD2024.part3.yaml", "ORD2024.part2.yaml",
+                                    "ORD-TALENT.yaml",
                                     "NMG2024.part1.yaml", "NMG2024.part2.yaml"))
     assert lines(conn, "NMG2024-91C") == [(A, 2024, "region", "150000", "10000000.00")]
     assert lines(conn, "ORD2024-4-3-01A") == [(A, 2024, "city", "150600", "10000000.00")]
@@ -58,7 +60,8 @@ def test_a_hong_kong_listing_earns_the_region_award_and_the_city_top_up(ledger_f
     # NMG2024 item 91: 境外（香港、纽约、纳斯达克证券交易所）上市 一次性奖补500万元 (region default); ORD2024 4.3.1:
     # 香港联交所上市 the city adds 500万: 5,000,000.00 each, once each.
     conn = ledger_from({"enterprises": [enterprise(A)], "enterprise_metrics": [event(A, "ipo_listed_hkex")]},
-                       catalogue_of("NMG2024.yaml", "NMG2024.part3.yaml", "ORD2024.part3.yaml", "ORD-TALENT.yaml",
+                       catalogue_of("NMG2024.yaml", "NMG2024.part3.yaml", "ORD2024.part3.yaml", "ORD2024.part2.yaml",
+                                    "ORD-TALENT.yaml",
                                     "NMG2024.part1.yaml", "NMG2024.part2.yaml"))
     assert lines(conn, "NMG2024-91D") == [(A, 2024, "region", "150000", "5000000.00")]
     assert lines(conn, "ORD2024-4-3-01B") == [(A, 2024, "city", "150600", "5000000.00")]

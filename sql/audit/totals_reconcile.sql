@@ -1,10 +1,11 @@
 -- Totals reconcile, level by level (every row should show difference_yuan = 0):
---   paid awards (ledger.awards) = their payments (ledger.payments, less instalments stopped by a departure)
+--   paid awards (ledger.awards) = their payments (ledger.payments, less instalments stopped by a departure and
+--   payments due before a policy took effect, before_validity)
 --   = the ledger's lines summed over levels (ledger.liabilities) = the mart (marts.*), per payment year;
 --   and the forecast's levels add up to its total, per year.
 WITH paid AS (
     SELECT payment_year, CAST(sum(amount_fen) AS DECIMAL(38, 0)) * 0.01 AS yuan FROM ledger.payments
-    WHERE NOT stopped_by_departure GROUP BY ALL
+    WHERE NOT stopped_by_departure AND NOT before_validity GROUP BY ALL
 ),
 lines AS (SELECT payment_year, sum(amount_yuan) AS yuan FROM ledger.liabilities GROUP BY ALL),
 mart AS (SELECT payment_year, sum(amount_yuan) AS yuan FROM marts.liabilities_by_year_level_region_rule GROUP BY ALL),
