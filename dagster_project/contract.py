@@ -175,6 +175,16 @@ TALENTS = Registry(
         Column("skill_grade", "category", ("技能等级",), choices=("senior_technician", "technician", "none"),
                required=False, nullable=True,
                doc="highest 职业技能等级 held: senior_technician 高级技师（一级）/ technician 技师（二级）/ none"),
+        # Family facts of ORD-TALENT item 22 (暖才补贴金) and ORD2024 4.4.11, as at the arrival (or certification) date.
+        Column("parents_aged_70_plus", "decimal", ("年满70周岁父母人数",), unit="人", required=False, nullable=True,
+               doc="the talent's parents aged 70 or over at the arrival date (certification date for 本市培养 rows), "
+                   "0 to 2 (ORD-TALENT 22A: 2000元 a year each)"),
+        Column("children_under_3", "decimal", ("不满3周岁子女人数",), unit="人", required=False, nullable=True,
+               doc="the talent's children under 3 at the arrival date (certification date for 本市培养 rows) "
+                   "(ORD-TALENT 22B: 2000元 a year each)"),
+        Column("spouse_unemployed_months", "decimal", ("配偶连续未就业月数",), unit="月", required=False, nullable=True,
+               doc="months the spouse has been unemployed without a break since the talent's arrival; 0 if the "
+                   "spouse works or there is none (ORD2024 4.4.11: 1000元 a month when more than 6, at most 24)"),
     ),
 )
 

@@ -394,6 +394,7 @@ def talents(seed: int, ent: pl.DataFrame, sizes: Sizes) -> pl.DataFrame:
                             np.where(np.isin(scheme, ["youth", "pre_hire"]), rng.normal(27, 2, n),
                                      rng.normal(22, 2, n))))
     age = np.clip(age, 18, 70).astype(int)
+    parents70, children3, spouse_months = _talent_family(seed, age, high, employment, slot)
     birth = np.array([np.datetime64(f"{2025 - a}-01-01") for a in age])
     birth = birth + rng.integers(0, 365, n).astype("timedelta64[D]")
     birth_s = pl.Series(birth.astype("datetime64[D]")).dt.strftime("%Y%m%d").to_numpy()
@@ -457,11 +458,15 @@ def talents(seed: int, ent: pl.DataFrame, sizes: Sizes) -> pl.DataFrame:
         "cultivated_in_city": cultivated,
         "prior_settlement_subsidy_yuan": prior_settlement,
         "skill_grade": skill_grade,
+        "parents_aged_70_plus": parents70,
+        "children_under_3": children3,
+        "spouse_unemployed_months": spouse_months,
     }, schema_overrides={"employer_uscc": pl.String}).with_columns(
         pl.col("arrival_date").cast(pl.Date), pl.col("departure_date").cast(pl.Date),
         pl.col("annual_salary_yuan", "contract_years").cast(pl.Decimal(18, 2)),
         pl.col("pre_hire_sponsorship_yuan", "internship_months", "intern_allowance_monthly_yuan",
-               "prior_settlement_subsidy_yuan").fill_nan(None)
+               "prior_settlement_subsidy_yuan", "parents_aged_70_plus", "children_under_3",
+               "spouse_unemployed_months").fill_nan(None)
         .cast(pl.Decimal(18, 2)),
     )
 
@@ -482,6 +487,26 @@ def _talent_credentials(seed: int, scheme: np.ndarray, category: np.ndarray, emp
     graded = np.isin(scheme, ["high_level", "youth"]) & (degree != "doctorate")
     skill = np.where(graded & (u < 0.04), "senior_technician", np.where(graded & (u < 0.1), "technician", "none"))
     return cultivated, prior, skill
+
+
+def _talent_family(seed: int, age: np.ndarray, high: np.ndarray, employment: np.ndarray,
+                   slot: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parents aged 70+, children under 3 and the spouse's months without work, for high-level talents (empty for
+    the other schemes), from a stream of their own so every other talent column is what it was before these
+    existed. A parent is about 29 years older than the talent (sd 4) and alive at 70+ with probability 0.8;
+    children under 3 go to talents up to 42 (15% one, 2% two); 12% of full-time recruits have a spouse without
+    work, for 1-30 months. Coverage slots 0-5 (full-time A–F in Ordos, arriving 2024-2025) get each fact."""
+    rng = _rng(seed, "talents-family")
+    n = len(age)
+    parent_age = age[:, None] + rng.normal(29, 4, (n, 2))
+    parents = ((parent_age >= 70) & (rng.random((n, 2)) < 0.8)).sum(axis=1).astype(float)
+    u = rng.random(n)
+    children = np.where(age <= 42, np.where(u < 0.02, 2.0, np.where(u < 0.17, 1.0, 0.0)), 0.0)
+    spell = rng.integers(1, 31, n).astype(float)
+    spouse = np.where((employment == "full_time") & (rng.random(n) < 0.12), spell, 0.0)
+    parents[slot == 0], parents[slot == 1], children[np.isin(slot, [2, 3])] = 1.0, 2.0, 1.0
+    spouse[np.isin(slot, [4, 5])] = 12.0
+    return np.where(high, parents, np.nan), np.where(high, children, np.nan), np.where(high, spouse, np.nan)
 
 
 # --- deliberately bad rows and the files the landing folder receives --------------------------------

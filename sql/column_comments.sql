@@ -424,6 +424,9 @@ COMMENT ON COLUMN pub.registry.talents.key_university IS 'yes/no flag: graduate 
 COMMENT ON COLUMN pub.registry.talents.cultivated_in_city IS 'yes/no flag: 本市培养, certified A–D while already working in Ordos; arrival_date is then the certification date';
 COMMENT ON COLUMN pub.registry.talents.prior_settlement_subsidy_yuan IS '购房、安家补贴 received before certification (本市培养 rows), 元 DECIMAL(20,4)';
 COMMENT ON COLUMN pub.registry.talents.skill_grade IS '职业技能等级: senior_technician 高级技师, technician 技师 or none';
+COMMENT ON COLUMN pub.registry.talents.parents_aged_70_plus IS 'Parents aged 70 or over at the arrival (certification) date, 0-2, DECIMAL(20,4) (ORD-TALENT-22A)';
+COMMENT ON COLUMN pub.registry.talents.children_under_3 IS 'Children under 3 at the arrival (certification) date, DECIMAL(20,4) (ORD-TALENT-22B)';
+COMMENT ON COLUMN pub.registry.talents.spouse_unemployed_months IS 'Months the spouse has been without work, unbroken, since the arrival; 0 if working or none, DECIMAL(20,4) (ORD2024-4-4-11)';
 COMMENT ON COLUMN pub.registry.talents._file IS 'Source landing file name (= audit.input_files.file)';
 COMMENT ON COLUMN pub.registry.talents._sheet IS 'XLSX: the sheet the row came from (_row is that sheet''s row); NULL for other files';
 COMMENT ON COLUMN pub.registry.talents._row IS 'Where a person finds the record: CSV/TSV/TXT the line it starts on; XLSX the spreadsheet row on its sheet (_sheet); Parquet the record number + 1 (header = 1)';

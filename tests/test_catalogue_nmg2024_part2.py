@@ -363,8 +363,27 @@ def test_item60a_etc_discount_five_percent_of_full_rate_tolls_forgone_open_ended
         ("revenue_forgone",)]
 
 
+def test_item51b_broker_award_two_percent_over_one_million_at_most_200_thousand_per_broker(ledger_from, catalogue_of):
+    # Item 51: 对技术经纪人（经理人）年度内累计促成技术转移转化交易金额超过100万元的，按技术交易合同实际成交额的2%，
+    # 给予最高20万元奖励. Brokers counted on their agency (one qualifying broker unless stated).
+    n, v = "tech_broker_qualifying_n", "tech_broker_qualifying_deal_value_yuan"
+    conn = ledger_from({"enterprises": [enterprise(x, industry="75") for x in (A, B, C)]
+                        + [enterprise(D, region="150102", industry="75")], "enterprise_metrics": [
+        ev(A, 2024, n, "1", "人"), ev(A, 2024, v, "1000000", "元"),  # exactly 100万: not 超过
+        ev(B, 2024, n, "1", "人"), ev(B, 2024, v, "1000000.01", "元"),  # 20,000.0002 -> 20,000.00
+        ev(C, 2024, n, "1", "人"), ev(C, 2024, v, "10000000.50", "元"),  # 200,000.01: one fen over the cap
+        ev(D, 2024, n, "2", "人"), ev(D, 2024, v, "15000000", "元"),  # two brokers: 300,000.00 under 2 x 20万
+        ev(A, 2025, n, "1", "人"), ev(A, 2025, v, "5000000", "元"),  # 2025: after the 2024 list
+    ]}, catalogue_of(FILE))
+    assert sorted(lines(conn, "NMG2024-51B")) == [
+        (D, 2024, "region", REGION, "300000.00"),  # Hohhot's USCC sorts first
+        (B, 2024, "region", REGION, "20000.00"), (C, 2024, "region", REGION, "200000.00"),
+    ]
+    assert split_flags(conn, "NMG2024-51B") == [(False,)]
+
+
 NOT_COSTABLE = ["NMG2024-38A", "NMG2024-38B", "NMG2024-39A", "NMG2024-39B", "NMG2024-41C", "NMG2024-41D",
-                "NMG2024-45", "NMG2024-51B", "NMG2024-53", "NMG2024-54", "NMG2024-60B",
+                "NMG2024-45", "NMG2024-53", "NMG2024-54", "NMG2024-60B",
                 "NMG2024-61", "NMG2024-62", "NMG2024-63", "NMG2024-64", "NMG2024-65", "NMG2024-67", "NMG2024-68",
                 "NMG2024-69A", "NMG2024-69B", "NMG2024-74D"]
 
@@ -373,7 +392,7 @@ def test_every_item_38_to_75_is_accounted_for(ledger_from, catalogue_of):
     conn = ledger_from({}, catalogue_of(FILE))
     rules = conn.execute("SELECT rule_id, status, item FROM catalogue.rules").fetchall()
     assert sorted(r for r, s, _ in rules if s == "not_costable") == NOT_COSTABLE
-    assert len(rules) == 67 and sum(s == "costed" for _, s, _ in rules) == 46
+    assert len(rules) == 67 and sum(s == "costed" for _, s, _ in rules) == 47
     items = {int(i) for _, _, i in rules}
     without = {49, 66, 73, 75}
     assert items | without == set(range(38, 76)) and not items & without
@@ -381,4 +400,4 @@ def test_every_item_38_to_75_is_accounted_for(ledger_from, catalogue_of):
         assert lines(conn, rule_id) == [], rule_id
     cov = conn.execute("""SELECT clauses, costed, not_costable, items_without_fiscal_clause
                           FROM catalogue.coverage WHERE document = 'NMG2024'""").fetchone()
-    assert cov == (67, 46, 21, "49, 66, 73, 75")
+    assert cov == (67, 47, 20, "49, 66, 73, 75")

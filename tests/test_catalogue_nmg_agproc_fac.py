@@ -23,7 +23,8 @@ UNITS = {"main_business_revenue_yuan": "元", "agproc_working_rd_loan_yuan": "�
          "prepared_food_sales_yuan": "元", "national_demo_logistics_park_new": "次", "logistics_5a_new": "次",
          "green_organic_certified_output_t": "吨", "green_organic_cert_fee_yuan": "元",
          "facility_ag_loan_interest_yuan": "元", "facility_ls_loan_interest_yuan": "元",
-         "fattened_cattle_marketed_head": "头", "fattened_sheep_marketed_head": "只"}
+         "fattened_cattle_marketed_head": "头", "fattened_sheep_marketed_head": "只",
+         "region_listed_livestock_machinery_sales_yuan": "元"}
 
 
 REV, LOAN = "main_business_revenue_yuan", "agproc_working_rd_loan_yuan"
@@ -351,15 +352,36 @@ def test_facls_item6_demonstration_banners_three_times_ten_million_a_year(ledger
     assert [row[0].startswith(f"NMG-FACLS-06A/{row[1]}") for row in got] == [True, True, True]
 
 
+def test_facls_item3c_machinery_outside_the_central_list_at_most_30_percent_of_last_years_price(ledger_from,
+                                                                                               catalogue_of):
+    # 三: 对未列入中央财政补贴范围……的畜牧业机械，在自治区明确的机具范围内，按照不高于上年度平均销售价格30%的比例
+    # 测算，使用自治区财政资金定额补贴. Sales valued at the previous year's average price, on the dealer; 30% booked.
+    t = "region_listed_livestock_machinery_sales_yuan"
+    conn = ledger_from({"enterprises": [enterprise(x, industry="52") for x in (A, B, C, E)]
+                        + [enterprise(D, region="150102", industry="52")], "enterprise_metrics": [
+        m(A, 2024, t, "1000000.01"),  # 300,000.003 -> 300,000.00, paid in the year of purchase
+        m(B, 2025, t, "0.05"),  # 0.015 -> 0.02 (half-up)
+        m(C, 2023, t, "2000000"),  # 2023: before the measure
+        m(D, 2024, t, "2000000"),  # a Hohhot dealer: the measure is region-wide, 600,000.00
+        m(E, 2024, t, "0"),  # nothing on the region's list sold: nothing
+    ]}, catalogue_of(FACLS))
+    assert lines(conn, "NMG-FACLS-03C") == [region(D, 2024, "600000.00"), region(A, 2024, "300000.00"),
+                                            region(B, 2025, "0.02")]
+    assert conn.execute("SELECT DISTINCT split_specified FROM ledger.liabilities WHERE rule_id = 'NMG-FACLS-03C'"
+                        ).fetchall() == [(True,)]  # 使用自治区财政资金: the region, named
+    assert conn.execute("SELECT basis FROM catalogue.rules WHERE rule_id = 'NMG-FACLS-03C'").fetchone() == (
+        "upper_bound",)
+
+
 def test_facls_every_item_accounted_for(ledger_from, catalogue_of):
     conn = ledger_from({"enterprises": [enterprise(A, industry="03")]}, catalogue_of(FACLS))
-    for rule_id in ("NMG-FACLS-02", "NMG-FACLS-03A", "NMG-FACLS-03B", "NMG-FACLS-03C", "NMG-FACLS-04B",
+    for rule_id in ("NMG-FACLS-02", "NMG-FACLS-03A", "NMG-FACLS-03B", "NMG-FACLS-04B",
                     "NMG-FACLS-04C", "NMG-FACLS-05A", "NMG-FACLS-05B", "NMG-FACLS-06B"):
         assert lines(conn, rule_id) == [], rule_id
-    # 13 clauses: 4 costed (01A, 01B, 04A, 06A), 9 not; all 6 items hold a fiscal clause.
+    # 13 clauses: 5 costed (01A, 01B, 03C, 04A, 06A), 8 not; all 6 items hold a fiscal clause.
     cov = conn.execute("""SELECT clauses, costed, not_costable, costed_split_unspecified, programme, revenue_forgone,
                                  items_with_fiscal_clauses, items_without_fiscal_clause
                           FROM catalogue.coverage WHERE document = 'NMG-FACLS'""").fetchone()
-    assert cov == (13, 4, 9, 4, 2, 2, 6, "")
+    assert cov == (13, 5, 8, 4, 2, 2, 6, "")
     doc = conn.execute("SELECT issued, line_first, line_last FROM catalogue.documents WHERE document = 'NMG-FACLS'")
     assert doc.fetchone() == ("2024-02-07", 1985, 2116)

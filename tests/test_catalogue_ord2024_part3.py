@@ -50,7 +50,7 @@ def test_part3_loads_accounts_for_every_item_and_links_restatements(catalogue_of
 
     cat = catalogue.load(catalogue_of(PART, *TARGETS))
     mine = [r for r in cat.rules if r.id.startswith("ORD2024-") and str(r.citation["item"])[0] in "3456"]
-    assert len(mine) == 70 and len([r for r in mine if r.costed]) == 31
+    assert len(mine) == 70 and len([r for r in mine if r.costed]) == 42
     doc = next(d for d in cat.documents if d["document"] == "ORD2024")
     with_entry = {str(r.citation["item"]) for r in mine}
     without = {i for i in doc["items_without_fiscal_clause"] if str(i)[0] in "3456"}  # part 2 is loaded too
@@ -379,3 +379,114 @@ def test_3_2_4_car_subsidies_2000_per_vehicle_counted_on_the_dealers_invoices(le
     flagged = conn.execute("SELECT DISTINCT split_specified FROM ledger.liabilities WHERE rule_id LIKE "
                            "'ORD2024-3-2-04%'").fetchall()
     assert flagged == [(False,)]
+
+
+# --------------------------------------------------------------------- issue 16: clauses with an amount, costed
+
+
+def test_4_4_1_outstanding_team_progressive_support_and_industrialisation_award_at_half_the_ceiling(
+        ledger_from, catalogue_of):
+    # 获评后经济社会效益显著的团队给予累进支持经费，同一团队支持经费总额最高为500万元 (half assumed: 250万, 1:2:3 over
+    # three years); 新引进团队项目实现产业化后……给予团队依托单位最高500万元奖励 (half: 250万, once).
+    conn = ledger_from({"enterprises": [firm(1, industry="73"), firm(2, industry="73"), firm(3, region=HOHHOT)],
+                        "enterprise_metrics": [
+        event(1, 2024, "talent_team_outstanding_named", "1"),
+        event(2, 2024, "talent_team_project_industrialised", "1"),
+        event(3, 2024, "talent_team_outstanding_named", "1"),  # a Hohhot unit: not the city's
+        event(2, 2025, "talent_team_project_industrialised", "1"),  # after the 2024 list
+    ]}, catalogue_of(PART, *TARGETS))
+    # 250万 in 1:2:3: 416,666.66 + 833,333.34 + 1,250,000.00 (each year halved between city and banner)
+    assert lines(conn, "ORD2024-4-4-01G") == (split_half(1, 2024, "208333.33") + split_half(1, 2025, "416666.67")
+                                              + split_half(1, 2026, "625000.00"))
+    assert lines(conn, "ORD2024-4-4-01H") == split_half(2, 2024, "1250000.00")
+    ceiling = conn.execute("SELECT ceiling_yuan, award_yuan FROM ledger.awards WHERE rule_id = 'ORD2024-4-4-01G'")
+    assert ceiling.fetchall() == [(5000000, 2500000)]
+
+
+def test_4_4_6e_graduate_start_ups_at_each_of_the_four_grades(ledger_from, catalogue_of):
+    # 分别给予5万元、10万元、15万元、20万元四个等级的一次性资助.
+    grade = {5: "graduate_startup_grade_5w_n", 10: "graduate_startup_grade_10w_n",
+             15: "graduate_startup_grade_15w_n", 20: "graduate_startup_grade_20w_n"}
+    conn = ledger_from({"enterprises": [firm(i, industry="65") for i in range(1, 6)] + [firm(6, region=HOHHOT)],
+                        "enterprise_metrics": [
+        event(1, 2024, grade[5]), event(2, 2024, grade[10]), event(3, 2024, grade[15]), event(4, 2024, grade[20]),
+        event(5, 2024, grade[5]), event(5, 2024, grade[20], "2"),  # three projects: 5万 + 2 x 20万 = 45万
+        event(6, 2024, grade[20]),  # Hohhot
+        event(1, 2023, grade[20]),  # before the list
+    ]}, catalogue_of(PART, *TARGETS))
+    assert lines(conn, "ORD2024-4-4-06E") == (split_half(1, 2024, "25000.00") + split_half(2, 2024, "50000.00")
+                                              + split_half(3, 2024, "75000.00") + split_half(4, 2024, "100000.00")
+                                              + split_half(5, 2024, "225000.00"))
+
+
+def test_4_4_7_rural_talents_teams_and_certificates_per_level(ledger_from, catalogue_of):
+    # 对入选乡村振兴人才一次性奖励2万元，对入选团队最高资助30万元 (half: 15万); 新取得初级、中级、高级、技师、高级技师
+    # ……分别给予2000元、3000元、5000元、8000元和10000元技能提升补贴.
+    cert = {5: "rural_talent_cert_level5_n", 4: "rural_talent_cert_level4_n", 3: "rural_talent_cert_level3_n",
+            2: "rural_talent_cert_level2_n", 1: "rural_talent_cert_level1_n"}
+    conn = ledger_from({"enterprises": [firm(i, industry="03") for i in range(1, 12)], "enterprise_metrics": [
+        event(1, 2024, "rural_revitalisation_talent_selected_n", "3"),  # 3 x 2万 = 6万
+        event(2, 2024, "rural_revitalisation_team_selected", "1"),  # 30万 x 0.5 = 15万
+        *[metric(2 + lv, 2024, cert[lv], "1", "人") for lv in (5, 4, 3, 2, 1)],  # one certificate per level
+        # firm 8: 10 x 2000 + 3 x 3000 + 1 (of 1.5) x 5000 + 1 x 8000 + 2 x 10000 = 62,000
+        *[metric(8, 2024, cert[lv], n, "人") for lv, n in ((5, "10"), (4, "3"), (3, "1.5"), (2, "1"), (1, "2"))],
+        metric(9, 2024, cert[5], "0.9", "人"),  # not one whole person: nothing
+        metric(10, 2023, cert[1], "5", "人"),  # before the list
+    ]}, catalogue_of(PART, *TARGETS))
+    assert lines(conn, "ORD2024-4-4-07A") == split_half(1, 2024, "30000.00")
+    assert lines(conn, "ORD2024-4-4-07B") == split_half(2, 2024, "75000.00")
+    # level 5 (firm 7) 2000, level 4 (6) 3000, level 3 (5) 5000, level 2 (4) 8000, level 1 (3) 10000
+    assert lines(conn, "ORD2024-4-4-07C") == (split_half(3, 2024, "5000.00") + split_half(4, 2024, "4000.00")
+                                              + split_half(5, 2024, "2500.00") + split_half(6, 2024, "1500.00")
+                                              + split_half(7, 2024, "1000.00") + split_half(8, 2024, "31000.00"))
+
+
+def test_4_4_8b_4_4_9_and_5_2_4_ceilings_booked_at_half(ledger_from, catalogue_of):
+    # 银龄计划 一次性最高15万元 per firm; 产业人才引进培养项目最高50万元; 一事一议最高100万元; 标准化 最高100万元.
+    conn = ledger_from({"enterprises": [firm(1, industry="34"), firm(2, industry="34"), firm(3, industry="34"),
+                                        firm(4, industry="34"), firm(5, region=PARK, industry="34"),
+                                        firm(6, region=HOHHOT, industry="34")], "enterprise_metrics": [
+        event(1, 2024, "silver_age_engineer_hired", "2"),  # two engineers, one award per firm: 7.5万
+        event(2, 2024, "industry_talent_project_funded", "2"),  # 2 x 50万 x 0.5 = 50万
+        event(3, 2024, "trainee_national_honour_named", "1"),  # 100万 x 0.5 = 50万
+        event(4, 2024, "standardisation_achievement_awarded", "1"),  # 50万
+        event(5, 2024, "standardisation_achievement_awarded", "1"),  # in the park: the park pays the banner half
+        event(6, 2024, "standardisation_achievement_awarded", "1"),  # Hohhot
+    ]}, catalogue_of(PART, *TARGETS))
+    assert lines(conn, "ORD2024-4-4-08B") == split_half(1, 2024, "37500.00")
+    assert lines(conn, "ORD2024-4-4-09A") == split_half(2, 2024, "250000.00")
+    assert lines(conn, "ORD2024-4-4-09B") == split_half(3, 2024, "250000.00")
+    assert lines(conn, "ORD2024-5-2-04") == split_half(4, 2024, "250000.00") + split_half(5, 2024, "250000.00",
+                                                                                           region=PARK)
+    shares = conn.execute("SELECT DISTINCT basis, expected_share FROM catalogue.rules WHERE rule_id IN "
+                          "('ORD2024-4-4-08B', 'ORD2024-4-4-09A', 'ORD2024-4-4-09B', 'ORD2024-5-2-04')").fetchall()
+    assert [(b, float(s)) for b, s in shares] == [("expected_value", 0.5)]
+
+
+def recruit(tid: str, arrived: str, months: str | None, category: str | None = "C", **fields) -> dict:
+    row = doctor(tid, arrived) | {"category": category, "scheme": "high_level" if category else "youth",
+                                  "spouse_unemployed_months": months}
+    return row | fields
+
+
+def test_4_4_11_spouse_without_work_over_6_months_1000_a_month_at_most_24(ledger_from, catalogue_of):
+    # 刚性引进高层次人才配偶连续超过6个月未就业的，按每月1000元标准给予生活补贴，最长补贴24个月 (booked the year after
+    # arrival; city and banner 1:1, the banner is 东胜区 150602).
+    conn = ledger_from({"enterprises": [firm(1, region="150602")], "talents": [
+        recruit("S1", "2024-04-29", "7"),  # 7 months: 7,000.00
+        recruit("S2", "2024-06-01", "6"),  # exactly 6: not more than 6
+        recruit("S3", "2024-06-01", "6.5"),  # more than 6, six whole months: 6,000.00
+        recruit("S4", "2024-12-31", "24"),  # 24,000.00
+        recruit("S5", "2024-06-01", "30"),  # at most 24 months: 24,000.00
+        recruit("S6", "2024-06-01", "12", employment="flexible"),  # 柔性, not 刚性引进
+        recruit("S7", "2024-06-01", "12", cultivated_in_city="yes"),  # certified in the city, not recruited
+        recruit("S8", "2024-04-28", "12"),  # before the list
+        recruit("S9", "2024-06-01", "12", category=None),  # a youth graduate, not a high-level talent
+        recruit("S10", "2024-06-01", "12", region_code=HOHHOT),  # works in Hohhot
+    ]}, catalogue_of(PART, *TARGETS))
+    assert lines(conn, "ORD2024-4-4-11") == [
+        ("S1", 2025, "banner", "150602", "3500.00"), ("S1", 2025, "city", ORDOS, "3500.00"),
+        ("S3", 2025, "banner", "150602", "3000.00"), ("S3", 2025, "city", ORDOS, "3000.00"),
+        ("S4", 2025, "banner", "150602", "12000.00"), ("S4", 2025, "city", ORDOS, "12000.00"),
+        ("S5", 2025, "banner", "150602", "12000.00"), ("S5", 2025, "city", ORDOS, "12000.00"),
+    ]
