@@ -4,8 +4,10 @@ Both totals per paying level must agree to the fen; the times give the speed-up.
 
     python bench/reference_python.py bench/out/100000/data/warehouse/warehouse.duckdb
 
-Scope: the 159 costed enterprise rules (yearly metrics; formulas, tiers, caps, rounding, stacking, instalments,
-yearly and monthly schedules, shares). Project and talent rules are left to the SQL engine only.
+Scope: the costed enterprise rules (yearly metrics; formulas, tiers, caps per award and per beneficiary and year,
+rounding, stacking, instalments, yearly and monthly schedules, shares of the award or of a base, earlier cohorts).
+Not covered: caps.per_beneficiary over a rule's life (no enterprise rule has one).
+Project and talent rules are left to the SQL engine only.
 """
 
 from __future__ import annotations
@@ -122,11 +124,28 @@ def gross(rule: Rule, row: dict, parsed: dict) -> tuple[Decimal | None, str | No
     return None, None
 
 
+def _half_up_fen(yuan: Decimal, step: int) -> int:
+    return int((yuan * 100 / step + Decimal("0.5")).to_integral_value(rounding="ROUND_FLOOR")) * step
+
+
+def level_fen(rule: Rule, amount: Decimal) -> dict[str, int]:
+    """share_of base: each level's own share of the amount, half-up to the step."""
+    gross = amount.quantize(Decimal("1e-10")) * (rule.expected_share or 1)
+    return {lv: _half_up_fen(gross * rule.shares[lv], rule.step_fen) for lv in sorted(rule.shares, key=LEVELS.index)}
+
+
 def award_fen(rule: Rule, amount: Decimal) -> int:
     """Cap per award, then half-up to the rule's step in fen, then the cap per beneficiary and year."""
-    capped = min(amount.quantize(Decimal("1e-10")), rule.cap_per_award if rule.cap_per_award is not None else amount)
-    tenths = int(capped.scaleb(10))
-    fen = (tenths + rule.step_fen * 50_000_000) // (rule.step_fen * 100_000_000) * rule.step_fen
+    if rule.share_of == "base":
+        fen = sum(level_fen(rule, amount).values())
+        if rule.cap_per_award is not None:
+            fen = min(fen, int(rule.cap_per_award * 100))
+        if rule.cap_per_beneficiary_year is not None and rule.period_unit is None:
+            fen = min(fen, int(rule.cap_per_beneficiary_year * 100))
+        return fen
+    gross = amount.quantize(Decimal("1e-10")) * (rule.expected_share or 1)
+    capped = min(gross, rule.cap_per_award if rule.cap_per_award is not None else gross)
+    fen = _half_up_fen(capped, rule.step_fen)
     if rule.cap_per_beneficiary_year is not None and rule.period_unit is None:
         fen = min(fen, int(rule.cap_per_beneficiary_year * 100))
     return fen
@@ -137,28 +156,49 @@ def payments(rule: Rule, year: int, fen: int) -> dict[int, int]:
     if rule.period_unit == "year":
         for k in range(rule.period_count):
             out[year + rule.lag_years + k] += fen
-    elif rule.period_unit == "month":
+    elif rule.period_unit == "month":  # enterprise rules start in January
         for k in range(rule.period_count):
-            out[year + rule.lag_years + k // 12] += fen
+            out[year + rule.lag_years + k // 12] += (fen * (k + 1) // 12 - fen * k // 12
+                                                     if rule.period_amount_per == "year" else fen)
     else:
         total, cum = sum(rule.instalments), 0
         for i, w in enumerate(rule.instalments):
             before = cum
             cum += w
             out[year + rule.lag_years + i] += fen * cum // total - fen * before // total
+    if rule.earlier_payments == "catch_up":
+        moved: dict[int, int] = defaultdict(int)
+        for y, v in out.items():
+            moved[max(y, rule.valid_from.year)] += v
+        out = moved
+    else:  # forgo: what falls due before the policy took effect is not its liability
+        out = {y: v for y, v in out.items() if y >= rule.valid_from.year}
     if rule.period_unit and rule.cap_per_beneficiary_year is not None:
         out = {y: min(v, int(rule.cap_per_beneficiary_year * 100)) for y, v in out.items()}
     return out
 
 
-def split(rule: Rule, fen: int) -> dict[str, Decimal]:
-    """Levels in order central, region, city, banner; floor(amount × cumulative share) differences."""
+def split(rule: Rule, fen: int, base: dict[str, int] | None = None) -> dict[str, Decimal]:
+    """Levels in order central, region, city, banner; floor(amount × cumulative share) differences (share_of base:
+    in proportion to each level's own rounded share)."""
     out, cum = {}, Decimal(0)
+    if base:
+        total, running = sum(base.values()), 0
+        for level, part in base.items():
+            out[level] = Decimal(fen * (running + part) // total - fen * running // total) / 100
+            running += part
+        return out
     for level in sorted(rule.shares, key=LEVELS.index):
         share = rule.shares[level]
         out[level] = Decimal(int((fen * (cum + share)) // 1) - int((fen * cum) // 1)) / 100
         cum += share
     return out
+
+
+def _twelfths(rule: Rule) -> int:
+    if rule.period_unit is None:
+        return 12
+    return rule.period_count if rule.period_amount_per == "year" else 12 * rule.period_count
 
 
 def python_ledger(cat: Catalogue, enterprises: dict, firms: dict, by_metric: dict, parent: dict) -> dict[str, Decimal]:
@@ -169,7 +209,7 @@ def python_ledger(cat: Catalogue, enterprises: dict, firms: dict, by_metric: dic
                   "by": sqlglot.parse_one(rule.tiers_by_sql, read="duckdb") if rule.tiers else None,
                   "tiers": [sqlglot.parse_one(t.amount_sql, read="duckdb") for t in rule.tiers],
                   "eligibility": sqlglot.parse_one(rule.eligibility_sql, read="duckdb")}
-        first, last = rule.valid_from.year, (rule.valid_to or OPEN_END).year
+        first, last = (rule.cohorts_from or rule.valid_from).year, (rule.valid_to or OPEN_END).year
         metrics = {v["metric"] for v in rule.variables.values()}
         offsets = [int(v.get("year_offset", 0)) for v in rule.variables.values()]
         for uscc in set().union(*(by_metric.get(m, ()) for m in metrics)):
@@ -185,20 +225,21 @@ def python_ledger(cat: Catalogue, enterprises: dict, firms: dict, by_metric: dic
                 amount, _tier = gross(rule, row, parsed)
                 if amount is None or evaluate(parsed["eligibility"], row) is not True:
                     continue
-                awards.append((rule, uscc, year, award_fen(rule, amount)))
+                awards.append((rule, uscc, year, award_fen(rule, amount),
+                               level_fen(rule, amount) if rule.share_of == "base" else None))
     best: dict[tuple, tuple] = {}  # 就高不重复: per stacking group, firm and year the highest award is paid
-    for rule, uscc, year, fen in awards:
-        if rule.stacking_group:
-            key = (rule.stacking_group, uscc, year)
-            if key not in best or (-fen, rule.id) < (-best[key][1], best[key][0]):
-                best[key] = (rule.id, fen)
+    for rule, uscc, year, fen, _base in awards:
+        if rule.stacking_group:  # a periodic award counts by its whole course, in twelfths
+            key, worth = (rule.stacking_group, uscc, year), fen * _twelfths(rule)
+            if key not in best or (-worth, rule.id) < (-best[key][1], best[key][0]):
+                best[key] = (rule.id, worth)
     totals = dict.fromkeys(LEVELS, Decimal(0))
-    for rule, uscc, year, fen in awards:
+    for rule, uscc, year, fen, base in awards:
         if rule.stacking_group and best[(rule.stacking_group, uscc, year)][0] != rule.id:
             continue
         for amount in payments(rule, year, fen).values():
             if amount > 0:
-                for level, yuan in split(rule, amount).items():
+                for level, yuan in split(rule, amount, base).items():
                     totals[level] += yuan
     return totals
 

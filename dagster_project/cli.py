@@ -168,7 +168,8 @@ def cmd_check_catalogue(_: argparse.Namespace) -> int:
 
 
 def cmd_coverage(_: argparse.Namespace) -> int:
-    """Per document: fiscal clauses found, costed, not costable (with reasons); then every entry."""
+    """Per document: fiscal clauses found, costed (of which on a stated assumption), not costable (with reasons);
+    then the assumptions, then every entry."""
     from .ledger import write_catalogue
     from .warehouse import ensure_schemas
 
@@ -178,11 +179,13 @@ def cmd_coverage(_: argparse.Namespace) -> int:
     with duckdb.connect() as conn:
         ensure_schemas(conn)
         write_catalogue(conn, cat, "coverage")
-        cov = conn.execute("SELECT document, clauses, costed, not_costable, costed_split_unspecified AS "
+        cov = conn.execute("SELECT document, clauses, costed, costed_on_assumption AS on_assumption, not_costable, "
+                           "costed_split_unspecified AS "
                            "split_unspecified, revenue_forgone, equity, programme, items_without_fiscal_clause "
                            "FROM catalogue.coverage").pl()
         rules = conn.execute("SELECT rule_id, item, line_first || '-' || line_last AS lines, status, kind, basis, "
-                             "title, COALESCE(reason, '') AS reason FROM catalogue.rules ORDER BY document, "
+                             "title, COALESCE(reason, '') AS reason, COALESCE(assumption, '') AS assumption "
+                             "FROM catalogue.rules ORDER BY document, "
                              "line_first, rule_id").pl()
     with pl.Config(tbl_rows=1000, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
                    fmt_str_lengths=80, tbl_width_chars=250, tbl_cols=-1):
@@ -190,6 +193,8 @@ def cmd_coverage(_: argparse.Namespace) -> int:
         print(cov)
         print("\nnot costable, with the reason:")
         print(rules.filter(pl.col("status") == "not_costable").select("rule_id", "lines", "title", "reason"))
+        print("\ncosted on a stated assumption:")
+        print(rules.filter(pl.col("assumption") != "").select("rule_id", "lines", "title", "assumption"))
         print("\nall entries:")
         print(rules.select("rule_id", "item", "lines", "status", "kind", "basis", "title"))
     return 0

@@ -51,14 +51,17 @@ def clause(conn: duckdb.DuckDBPyConnection, rule_id: str) -> list[str]:
                                          f"{t['max'] if t['max'] is not None else '∞'})") + f" → {t['amount_sql']}"
                 for t in tiers]
     caps = [f"per award {r['cap_per_award']}" if r["cap_per_award"] is not None else "",
-            f"per beneficiary and year {r['cap_per_beneficiary_year']}" if r["cap_per_beneficiary_year"] else ""]
+            f"per beneficiary and year {r['cap_per_beneficiary_year']}" if r["cap_per_beneficiary_year"] else "",
+            f"per beneficiary over the rule's life {r['cap_per_beneficiary']}" if r["cap_per_beneficiary"] else ""]
     out.append("  caps: " + (", ".join(c for c in caps if c) or "none") + f"; rounding step {r['step_fen']} fen")
     shares = _all(conn, "SELECT level, share FROM catalogue.rule_shares WHERE rule_id = ? ORDER BY cum_share",
                   [rule_id])
     out.append("  shares: " + ", ".join(f"{s['level']} {s['share']}" for s in shares)
-               + ("" if r["split_specified"] else " (split not stated in the text: catalogue default)"))
+               + ("" if r["split_specified"] else " (split not stated in the text: catalogue default)")
+               + (" of the base, each level rounded on its own" if r["share_of"] == "base" else ""))
     if r["period_unit"]:
-        sched = f"every {r['period_unit']}, {r['period_count']} times"
+        sched = f"every {r['period_unit']}, {r['period_count']} times" + (
+            " (a yearly amount, 1/12 a month)" if r["period_amount_per"] == "year" else "")
     else:
         weights = [w["weight"] for w in _all(conn, "SELECT weight FROM catalogue.rule_instalments WHERE rule_id = ? "
                                               "ORDER BY instalment_no", [rule_id])]
@@ -66,6 +69,11 @@ def clause(conn: duckdb.DuckDBPyConnection, rule_id: str) -> list[str]:
     out.append(f"  schedule: {sched}, starting {r['lag_years']} year(s) after the award year"
                + (", stops on departure" if r["stop_on_departure"] else ""))
     out.append(f"  valid: {r['valid_from']} to {r['valid_to'] or 'open'}; stacking group {r['stacking_group'] or '-'}")
+    if r["cohorts_from"] != r["valid_from"]:
+        out.append(f"  earlier cohorts from {r['cohorts_from']}: payments due before {r['valid_from']} "
+                   + ("paid then" if r["earlier_payments"] == "catch_up" else "not this policy's"))
+    if r["assumption"]:
+        out.append(f"  assumption: {r['assumption']}")
     return out
 
 

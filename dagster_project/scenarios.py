@@ -42,6 +42,7 @@ PARAMETERS = {
     "tiers.brackets.<n>.amount": "the amount of tier bracket n (0 = the first)",
     "caps.per_award": "the cap per award, 元",
     "caps.per_beneficiary_year": "the cap per beneficiary and year, 元",
+    "caps.per_beneficiary": "the cap per beneficiary over the rule's life, 元",
     "shares": "the shares by level, e.g. {region: 0.6, city: 0.4} (must sum to 1)",
     "valid.from": "the first day of validity",
     "valid.to": "the last day of validity",
@@ -49,7 +50,7 @@ PARAMETERS = {
     "expected_share": "the expected share of a discretionary ceiling",
     "switch_off": "true switches the rule off (YAML reads a bare key off as false, hence the longer name)",
 }
-PATTERN = re.compile(r"^(amount|tiers\.brackets\.\d{1,2}\.amount|caps\.per_award|caps\.per_beneficiary_year|shares"
+PATTERN = re.compile(r"^(amount|tiers\.brackets\.\d{1,2}\.amount|caps\.per_award|caps\.per_beneficiary(?:_year)?|shares"
                      r"|valid\.from|valid\.to|schedule\.instalments|expected_share|switch_off)$")
 NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")  # scenario names: shown on pages, keys of scenarios.* tables
 CHANGED_RULES_MAX = 200

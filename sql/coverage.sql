@@ -1,9 +1,11 @@
--- Catalogue coverage per document: fiscal clauses found, costed, not costable, by kind; and the items the
+-- Catalogue coverage per document: fiscal clauses found, costed (of which on a stated assumption), not costable,
+-- by kind; and the items the
 -- reviewers found to hold no fiscal clause (so every numbered item is accounted for).
 CREATE OR REPLACE TABLE catalogue.coverage AS
 SELECT d.document, d.title, d.level,
        count(r.rule_id) AS clauses,
        count(r.rule_id) FILTER (WHERE r.status = 'costed') AS costed,
+       count(r.rule_id) FILTER (WHERE r.status = 'costed' AND r.assumption IS NOT NULL) AS costed_on_assumption,
        count(r.rule_id) FILTER (WHERE r.status = 'not_costable') AS not_costable,
        count(r.rule_id) FILTER (WHERE r.status = 'costed' AND NOT r.split_specified) AS costed_split_unspecified,
        count(r.rule_id) FILTER (WHERE r.kind = 'spending') AS spending,

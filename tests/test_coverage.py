@@ -59,3 +59,14 @@ def test_every_not_costable_entry_says_why_and_costed_entries_say_how_split():
             assert total == 1 if rule.share_of == "award" else 0 < total <= 1, rule.id
             if not rule.split_specified:
                 assert rule.reading, f"{rule.id}: an unspecified split needs its reading"
+
+
+def test_every_not_costable_reason_is_one_chinese_sentence_a_leader_can_read():
+    # the 分政策 page shows the reason: plain Chinese, ending in 。; rule ids may be named, English words may not
+    rule_id = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Za-z0-9]+)+")
+    for rule in catalogue.load().rules:
+        if rule.status == "not_costable":
+            text = rule_id.sub("", rule.reason)
+            assert rule.reason.strip().endswith("。"), rule.id
+            assert not re.search(r"[A-Za-z]{3,}", text), f"{rule.id}: {rule.reason}"
+            assert len(re.findall(r"[\u4e00-\u9fff]", text)) >= 8, rule.id

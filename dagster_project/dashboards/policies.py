@@ -10,9 +10,14 @@ import plotly.graph_objects as go
 
 from .layout import SPENDING, chart, money_td, page, table
 
+ASSUMED = "（基于假设）"
+
 SQL = """-- cost per document and rule (ledger, every payment year, budget spending)
 SELECT document, rule_id, rule_title, sum(amount_yuan) AS amount_yuan FROM marts.liabilities_by_year_level_region_rule
 WHERE kind IN ('spending', 'programme') GROUP BY ALL ORDER BY amount_yuan DESC;
+-- clauses costed on a stated assumption, and their cost
+SELECT r.rule_id, r.title, r.assumption, sum(l.amount_yuan) AS amount_yuan FROM catalogue.rules AS r
+LEFT JOIN ledger.liabilities AS l USING (rule_id) WHERE r.assumption IS NOT NULL GROUP BY ALL;
 -- clauses without an amount in the text
 SELECT document, item, rule_id, title, reason FROM catalogue.rules WHERE status = 'not_costable';"""
 
@@ -29,15 +34,23 @@ def build(conn: duckdb.DuckDBPyConnection, run: dict) -> str:
     fig.update_layout(xaxis_title="文件", yaxis={"tickformat": ",.0f", "title": "金额（万元）"})
     doc_rows = [f"<tr><td class='text'>{html.escape(d)} {html.escape(t)}</td>{money_td(a, f'document-{d}')}"
                 f"{money_td(a - u)}{money_td(u)}</tr>" for d, t, a, u in docs]
-    top = conn.execute(f"""SELECT rule_id, any_value(rule_title), any_value(document), sum(amount_yuan) AS a,
-                                  max(beneficiaries) FROM marts.liabilities_by_year_level_region_rule
-                           WHERE {SPENDING} GROUP BY rule_id ORDER BY a DESC LIMIT 20""").fetchall()
-    top_rows = [f"<tr><td class='text'>{html.escape(r)} {html.escape(t)}</td><td class='text'>{html.escape(d)}</td>"
-                f"{money_td(a, f'rule-{r}')}<td>{n:,}</td></tr>" for r, t, d, a, n in top]
-    cov = conn.execute("""SELECT document, clauses, costed, not_costable, costed_split_unspecified
+    top = conn.execute(f"""SELECT m.rule_id, any_value(m.rule_title), any_value(m.document), sum(m.amount_yuan) AS a,
+                                  max(m.beneficiaries), any_value(r.assumption) IS NOT NULL
+                           FROM marts.liabilities_by_year_level_region_rule AS m
+                           JOIN catalogue.rules AS r USING (rule_id)
+                           WHERE m.{SPENDING} GROUP BY m.rule_id ORDER BY a DESC LIMIT 20""").fetchall()
+    top_rows = [f"<tr><td class='text'>{html.escape(r)} {html.escape(t)}{ASSUMED if on_assumption else ''}</td>"
+                f"<td class='text'>{html.escape(d)}</td>{money_td(a, f'rule-{r}')}<td>{n:,}</td></tr>"
+                for r, t, d, a, n, on_assumption in top]
+    cov = conn.execute("""SELECT document, clauses, costed, costed_on_assumption, not_costable, costed_split_unspecified
                           FROM catalogue.coverage ORDER BY document""").fetchall()
-    cov_rows = [f"<tr><td class='text'>{html.escape(d)}</td><td>{c}</td><td>{k}</td><td>{n}</td><td>{u}</td></tr>"
-                for d, c, k, n, u in cov]
+    cov_rows = [f"<tr><td class='text'>{html.escape(d)}</td><td>{c}</td><td>{k}</td><td>{a}</td><td>{n}</td>"
+                f"<td>{u}</td></tr>" for d, c, k, a, n, u in cov]
+    assumed = conn.execute("""SELECT r.rule_id, r.title, r.assumption, COALESCE(sum(l.amount_yuan), 0)
+                              FROM catalogue.rules AS r LEFT JOIN ledger.liabilities AS l USING (rule_id)
+                              WHERE r.assumption IS NOT NULL GROUP BY ALL ORDER BY 4 DESC, 1""").fetchall()
+    assumed_rows = [f"<tr><td class='text'>{html.escape(r)} {html.escape(t)}</td><td class='reason'>"
+                    f"{html.escape(why)}</td>{money_td(a)}</tr>" for r, t, why, a in assumed]
     nc = conn.execute("""SELECT document, item, rule_id, title, reason FROM catalogue.rules
                          WHERE status = 'not_costable' ORDER BY document, line_first, rule_id""").fetchall()
     nc_rows = [f"<tr><td class='text'>{html.escape(d)} 第{html.escape(i)}项</td><td class='text'>{html.escape(r)} "
@@ -47,9 +60,12 @@ def build(conn: duckdb.DuckDBPyConnection, run: dict) -> str:
 {table(["文件", "合计", "分担比例明确", "分担比例未明确"], doc_rows, "document-table")}
 <p>“分担比例未明确”：原文未写明各级承担比例，按 seeds/catalogue/defaults.yaml 的默认比例记账，需另行确认。</p></div>
 <div class="card"><h2>金额最大的 20 条条款（万元）</h2>
-{table(["条款", "文件", "金额", "受益对象数"], top_rows, "top-rules")}</div>
+{table(["条款", "文件", "金额", "受益对象数"], top_rows, "top-rules")}
+<p>{ASSUMED}：金额依据所列假设测算（见下表），不是原文和登记数据直接给出的数。</p></div>
 <div class="card"><h2>条款覆盖情况</h2>
-{table(["文件", "财政条款", "已测算", "无法测算", "比例未明确"], cov_rows, "coverage-table")}</div>
+{table(["文件", "财政条款", "已测算", "其中基于假设", "无法测算", "比例未明确"], cov_rows, "coverage-table")}</div>
+<div class="card"><h2>基于假设测算的条款（{len(assumed)} 条，万元）</h2>
+{table(["条款", "假设", "台账金额"], assumed_rows, "assumption-based")}</div>
 <div class="card"><h2>无法测算的条款及原因（{len(nc)} 条）</h2>
 {table(["文件与条目", "条款", "原因"], nc_rows, "not-costable")}</div>"""
     return page("policies.html", body, run, SQL)
