@@ -420,6 +420,7 @@ def talents(seed: int, ent: pl.DataFrame, sizes: Sizes) -> pl.DataFrame:
     core_post[slot >= 10], contract_years[slot >= 10], from_outside[slot >= 10] = "yes", 5, "yes"
     # 本市培养 (ORD-TALENT item 8): the second copy of the coverage D slot, certified in the city; never 由市外引进
     cultivated[15:16], prior_settlement[15:16] = "yes", 800_000  # an earlier F recruit's 80万 is deducted
+    cultivated[12:13] = "yes"  # the second copy of the A slot: an A-class talent certified in the city (08A, 08E)
     from_outside[cultivated == "yes"], recommended[cultivated == "yes"] = "no", "no"
     for i, pay in enumerate([2_500_000, 1_500_000, 1_600_000, 450_000]):  # A–D at 市直国有: within the ranges
         salary[slot == i] = pay

@@ -49,6 +49,7 @@ COMMENT ON COLUMN pub.catalogue.coverage.level IS 'Level of the issuing governme
 COMMENT ON COLUMN pub.catalogue.coverage.clauses IS 'Number of catalogue entries (fiscal clauses) of the document';
 COMMENT ON COLUMN pub.catalogue.coverage.costed IS 'Entries with status costed';
 COMMENT ON COLUMN pub.catalogue.coverage.not_costable IS 'Entries with status not_costable';
+COMMENT ON COLUMN pub.catalogue.coverage.costed_on_assumption IS 'Costed entries whose amount rests on a stated assumption (catalogue.rules.assumption): an expected take-up, an estimated count, a base taken from another document';
 COMMENT ON COLUMN pub.catalogue.coverage.costed_split_unspecified IS 'Costed entries whose text names no split (split_specified false: default split of the document''s level)';
 COMMENT ON COLUMN pub.catalogue.coverage.spending IS 'Number of the document''s entries of kind spending';
 COMMENT ON COLUMN pub.catalogue.coverage.revenue_forgone IS 'Number of the document''s entries of kind revenue_forgone (tax and fee cuts, revenue shares handed down)';

@@ -37,10 +37,16 @@ def test_nightly_job_materializes_everything_and_publishes(run_env):
         (rows_in, accepted, quarantined), = conn.execute(
             "SELECT sum(rows_in), sum(rows_accepted), sum(rows_quarantined) FROM audit.input_files").fetchall()
         assert rows_in == accepted + quarantined and quarantined > 0
-        # every costed rule yields ledger lines on the generated registry
+        # every costed rule has beneficiaries on the generated registry, and books ledger lines unless 就高不重复
+        # gave every one of its awards to a higher award of its stacking group (ORD-FTRADE-05A's 80万 for a new 5A
+        # firm always meets the region's 100万)
         costed = {r[0] for r in conn.execute("SELECT rule_id FROM catalogue.rules WHERE status='costed'").fetchall()}
+        awarded = {r[0] for r in conn.execute("SELECT DISTINCT rule_id FROM ledger.awards").fetchall()}
         booked = {r[0] for r in conn.execute("SELECT DISTINCT rule_id FROM ledger.liabilities").fetchall()}
-        assert costed == booked
+        assert costed == awarded
+        only_stacked_out = {r[0] for r in conn.execute("""SELECT rule_id FROM ledger.awards GROUP BY rule_id
+                            HAVING bool_and(outcome LIKE 'stacked_out:%')""").fetchall()}
+        assert costed - booked == only_stacked_out
         # the marts add up to the ledger, to the fen
         mart, ledger = conn.execute("""
             SELECT (SELECT sum(amount_yuan) FROM marts.liabilities_by_year_level_region_rule),
