@@ -24,6 +24,9 @@ test: install  ## the whole test suite (what .ci/run calls)
 	$(UV) run --frozen ruff check .
 	OPENBLAS_NUM_THREADS=1 $(UV) run --frozen pytest -n 2 -q  # the tests run in parallel already: one BLAS thread each
 
+bench-forecast: install  ## public benchmark of the driver forecast (M1, Tourism yearly) -> bench/FORECAST_RESULTS.md
+	OPENBLAS_NUM_THREADS=1 $(UV) run --frozen python bench/forecast_benchmark.py
+
 lint: install
 	$(UV) run --frozen ruff check .
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dagster_project.forecast import QUANTILES
-from dagster_project.forecast_models import forecast, selection_error
+from dagster_project.forecast_models import forecast, forecast_one_step_selection, selection_error
 
 MODELS = ["ets_damped", "arima_010_drift", "theta"]
 
@@ -14,9 +14,14 @@ def test_steady_growth_is_extrapolated_on_the_log_scale():
     values = [1_000_000 * 1.1**t for t in range(10)]  # 10% a year for ten years
     fc = forecast(values, 3, MODELS, 3, list(QUANTILES))
     assert fc.scale == "log"
-    # Random walk with drift fits exact log-linear growth with no one-step error: it is chosen.
-    assert fc.model == "arima_010_drift" and fc.selection_error < 1e-6  # log1p, not log: tiny
+    # Random walk with drift fits exact log-linear growth with no error at any origin: the combination (issue 17)
+    # gives it all the weight. The one-step selection it replaced chose it alone.
+    assert fc.model.startswith("combination(") and "arima_010_drift 1.00" in fc.model
+    assert fc.selection_error < 1e-6  # log1p, not log: tiny
     assert fc.quantiles[0.5] == pytest.approx([1_000_000 * 1.1**t for t in (10, 11, 12)], rel=1e-6)
+    before = forecast_one_step_selection(values, 3, MODELS, 3, list(QUANTILES))
+    assert before.model == "arima_010_drift" and before.selection_error < 1e-6
+    assert before.quantiles[0.5] == pytest.approx(fc.quantiles[0.5], rel=1e-6)
 
 
 def test_quantiles_are_ordered_and_widen_with_the_horizon():
