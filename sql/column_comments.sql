@@ -185,9 +185,9 @@ COMMENT ON COLUMN pub.forecast.by_year_level_region.total_p90_yuan IS 'Committed
 COMMENT ON COLUMN pub.forecast.by_year_level_region.total_p975_yuan IS 'Committed + forecast at the 97.5% path, 元 (upper end of the 95% interval)';
 COMMENT ON COLUMN pub.forecast.driver_forecasts.driver_kind IS 'metric, talent or project. Key: driver_kind + driver_key + year + quantile';
 COMMENT ON COLUMN pub.forecast.driver_forecasts.driver_key IS 'metric code (ref.metrics), talent category A–F (NULL = arrivals with no high-level category) or project_type';
-COMMENT ON COLUMN pub.forecast.driver_forecasts.model IS 'Model chosen for the series: ets_damped, arima_010_drift, theta or last_value';
+COMMENT ON COLUMN pub.forecast.driver_forecasts.model IS 'combination(<model> <weight>, ...): the inverse-error weights of the models combined (ets_damped, drift_damped, theta, naive), or last_value';
 COMMENT ON COLUMN pub.forecast.driver_forecasts.scale IS 'Scale the model was fitted on: log = log(1 + value), level = the value itself';
-COMMENT ON COLUMN pub.forecast.driver_forecasts.selection_error IS 'Mean absolute one-step-ahead error that chose the model, on its scale; NULL when no choice was made (last_value)';
+COMMENT ON COLUMN pub.forecast.driver_forecasts.selection_error IS 'Mean absolute rolling-origin error of the combination at the forecast horizons, on its scale; NULL for last_value';
 COMMENT ON COLUMN pub.forecast.driver_forecasts.year IS 'Forecast year';
 COMMENT ON COLUMN pub.forecast.driver_forecasts.quantile IS 'Quantile: 0.025, 0.1, 0.5, 0.9 or 0.975';
 COMMENT ON COLUMN pub.forecast.driver_forecasts.target IS 'The driver''s forecast value at that quantile (same unit as forecast.driver_history.value), floored at 0';

@@ -29,7 +29,7 @@ COMMENT ON TABLE pub.audit.input_files IS '输入文件: every file of the landi
 COMMENT ON TABLE pub.audit.registry_arrivals IS '登记库到达: per run and registry of the data contract, files read and rows accepted against the last published run (missing and sharp falls block publication)';
 COMMENT ON TABLE pub.audit.quarantine IS '隔离行: every failed check of every rejected row: file, row, field, reason, masked record';
 COMMENT ON TABLE pub.forecast.driver_history IS '预测驱动因素历史: yearly driver series from the registries (metric totals or event firms, talent arrivals by category, projects by type), zero-filled, up to the last complete year';
-COMMENT ON TABLE pub.forecast.driver_forecasts IS '驱动因素预测: per driver, forecast year and quantile, the model chosen (statsmodels; rolling one-step error), its scale and the driver value';
+COMMENT ON TABLE pub.forecast.driver_forecasts IS '驱动因素预测: per driver, forecast year and quantile, the models combined with their weights (statsmodels; rolling-origin errors at the forecast horizons), its scale and the driver value';
 COMMENT ON TABLE pub.forecast.path_lines IS '分位数路径台账: new take-up of the forecast years per driver quantile, from projected registries through the same catalogue and ledger SQL';
 COMMENT ON TABLE pub.forecast.projected_awards IS '预测奖补明细: the median path''s projected awards with their inputs (object ids ~year.k are drawn from recent cases)';
 COMMENT ON TABLE pub.forecast.assumptions IS '预测假设: window, models, interval method and the validity assumed for documents whose text gives none';
