@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from . import projection
+from . import forecast_bands, projection
 from .catalogue import Catalogue
 from .forecast import ForecastConfig, driver_history, fit_drivers, window_for
 from .warehouse import query, write_table
@@ -26,6 +26,11 @@ from .warehouse import query, write_table
 LEVEL_TOTALS = """SELECT award_year AS year, paying_level AS level, sum(amount_yuan) AS amount
                   FROM ledger.liabilities WHERE kind = 'spending' AND award_year BETWEEN {first} AND {last}
                   GROUP BY ALL"""
+RULE_TOTALS = """SELECT {q} AS quantile, rule_id, award_year AS year, paying_level AS level,
+                        sum(amount_yuan) AS amount_yuan
+                 FROM ledger.liabilities WHERE kind = 'spending' AND award_year BETWEEN {first} AND {last}
+                 GROUP BY ALL"""
+NOMINAL = {0.8: ("band_p10_yuan", "band_p90_yuan"), 0.95: ("band_p025_yuan", "band_p975_yuan")}
 
 
 def opened(cat: Catalogue, first: int, last: int) -> Catalogue:
@@ -47,13 +52,18 @@ def run_backtest(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastC
         actual = query(conn, LEVEL_TOTALS.format(first=first, last=last))
     driver_history(conn, "forecast.backtest_driver_history", "registry", cutoff)
     history = query(conn, "SELECT * FROM forecast.backtest_driver_history")
-    fits = fit_drivers(history, cfg.holdout_years, cfg, cache_dir, log).filter(pl.col("quantile") == 0.5)
+    fits = fit_drivers(history, cfg.holdout_years, cfg, cache_dir, log)
     templates = history.filter(pl.col("year") == cutoff)
-    with projection.scratch(conn) as main:
-        projection.write_targets(conn, fits, templates)
-        projection.project_registry(conn, main, "registry", cutoff, cfg.pool_years)
-        projection.run_engine(conn, opened(cat, cutoff + 1, last), "projection", run_id, cutoff)
-        method = query(conn, LEVEL_TOTALS.format(first=cutoff + 1, last=last))
+    held_cat = opened(cat, cutoff + 1, last)
+    paths = []
+    with projection.scratch(conn) as main:  # every quantile path, so the bands can be scored as well
+        for q in sorted(fits["quantile"].unique()):
+            projection.write_targets(conn, fits.filter(pl.col("quantile") == q), templates)
+            projection.project_registry(conn, main, "registry", cutoff, cfg.pool_years)
+            projection.run_engine(conn, held_cat, "projection", run_id, cutoff)
+            paths.append(query(conn, RULE_TOTALS.format(q=q, first=cutoff + 1, last=last)))
+    lines = pl.concat(paths, how="vertical_relaxed")
+    method = (lines.filter(pl.col("quantile") == 0.5).group_by("year", "level").agg(amount=pl.col("amount_yuan").sum()))
     rows = compare(actual, method, first, cutoff, held)
     write_table(conn, "forecast.backtest", rows.with_columns(pl.lit(run_id).alias("run_id")))
     summary = summarise(rows)
@@ -63,7 +73,40 @@ def run_backtest(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastC
     overall = {r["method"]: r["mape"] for r in summary.filter(pl.col("level") == "all").iter_rows(named=True)}
     log(f"backtest (fitted on {first}-{cutoff}, held out {held[0]}-{held[-1]}), MAPE overall: "
         + ", ".join(f"{m} {v:.1%}" for m, v in overall.items()))
-    return {f"mape_{m}": round(v, 4) for m, v in overall.items()}
+    coverage = band_coverage(actual.filter(pl.col("year").is_in(held)), lines, history, cat)
+    write_table(conn, "forecast.backtest_coverage", coverage.with_columns(pl.lit(run_id).alias("run_id")))
+    cover = {r["nominal"]: r for r in coverage.filter(pl.col("level") == "all").iter_rows(named=True)}
+    log("backtest bands (joint sample paths), held-out points inside: "
+        + ", ".join(f"{n:.0%} band {r['covered']}/{r['points']}" for n, r in cover.items()))
+    return {**{f"mape_{m}": round(v, 4) for m, v in overall.items()},
+            **{f"coverage_{round(n * 100)}": r["coverage"] for n, r in cover.items()}}
+
+
+def band_coverage(actual: pl.DataFrame, lines: pl.DataFrame, history: pl.DataFrame, cat: Catalogue) -> pl.DataFrame:
+    """How often the held-out totals (per level and all levels) fall inside the 80% and 95% bands the same joint
+    sample paths as the nightly forecast give; and the interval (Winkler) score, lower is better."""
+    drivers = forecast_bands.rule_drivers(cat, lines["rule_id"].unique().to_list())
+    keys = sorted(set(drivers.values()))
+    corr = forecast_bands.driver_correlation(history, keys)
+    frames = []
+    for groups, truth in ((["year", "level"], actual),
+                          (["year"], actual.group_by("year").agg(pl.col("amount").sum()))):
+        sampled = forecast_bands.sample_totals(lines, drivers, corr, keys, groups)
+        band = sampled.group_by(groups).agg(**{name: pl.col("amount").quantile(q, interpolation="linear")
+                                               for name, q in {"band_p025_yuan": 0.025, "band_p10_yuan": 0.1,
+                                                               "band_p90_yuan": 0.9, "band_p975_yuan": 0.975}.items()})
+        scored = truth.with_columns(pl.col("amount").cast(pl.Float64)).join(band, on=groups, how="left").fill_null(0.0)
+        frames.append(scored if "level" in groups else scored.with_columns(level=pl.lit("all")))
+    scored = pl.concat(frames, how="diagonal_relaxed")
+    out = []
+    for nominal, (lo, hi) in NOMINAL.items():
+        alpha, y, low, up = 1 - nominal, pl.col("amount"), pl.col(lo), pl.col(hi)
+        winkler = (up - low) + (2 / alpha) * ((low - y).clip(lower_bound=0) + (y - up).clip(lower_bound=0))
+        out.append(scored.with_columns(inside=(y >= low) & (y <= up), score=winkler).group_by("level").agg(
+            points=pl.len(), covered=pl.col("inside").sum(), interval_score_yuan=pl.col("score").mean().round(2))
+            .with_columns(nominal=pl.lit(nominal), coverage=(pl.col("covered") / pl.col("points")).round(4)))
+    return pl.concat(out).select("level", "nominal", "points", "covered", "coverage", "interval_score_yuan").sort(
+        "nominal", "level")
 
 
 def compare(actual: pl.DataFrame, method: pl.DataFrame, first: int, cutoff: int, held: list[int]) -> pl.DataFrame:

@@ -34,11 +34,13 @@ COMMENT ON TABLE pub.forecast.path_lines IS '分位数路径台账: new take-up 
 COMMENT ON TABLE pub.forecast.projected_awards IS '预测奖补明细: the median path''s projected awards with their inputs (object ids ~year.k are drawn from recent cases)';
 COMMENT ON TABLE pub.forecast.assumptions IS '预测假设: window, models, interval method and the validity assumed for documents whose text gives none';
 COMMENT ON TABLE pub.forecast.liabilities IS '预测负债: payment year x level x region x rule, committed and forecast kept apart, p50 point forecast with 80% and 95% intervals';
+COMMENT ON TABLE pub.forecast.bands IS '预测区间（联合抽样）: the intervals of totals by year, level and region, with and without the renewal assumption';
 COMMENT ON TABLE pub.forecast.by_year_level IS '预测汇总（层级）: budget spending by payment year and level, committed, forecast and totals per quantile';
 COMMENT ON TABLE pub.forecast.by_year_level_region IS '预测汇总（地区）: the same by paying region; adds up to forecast.by_year_level';
 COMMENT ON TABLE pub.forecast.recorded_to_date IS '本年已登记: awards of the forecast years already in the registry (e.g. this year''s arrivals), shown beside the forecast, not added';
 COMMENT ON TABLE pub.forecast.backtest_driver_history IS '回测驱动因素历史: the driver series cut at the backtest origin';
 COMMENT ON TABLE pub.forecast.backtest IS '回测明细: held-out years, per level and method (driver forecast, naive last value, naive drift): actual, forecast, absolute error';
+COMMENT ON TABLE pub.forecast.backtest_coverage IS '回测区间覆盖: how often the held-out totals fell inside the 80% and 95% bands, and the interval score';
 COMMENT ON TABLE pub.forecast.backtest_summary IS '回测汇总: mean absolute error and MAPE per level and method, and whether the driver forecast beats both baselines';
 COMMENT ON TABLE pub.scenarios.definitions IS '情景定义: each scenario file run (name, title, SHA-256, the catalogue parameters it changes)';
 COMMENT ON TABLE pub.scenarios.rule_deltas IS '情景差额明细: baseline and scenario new take-up of the changed rules (and their stacking partners) by year, level, region and rule';

@@ -6,6 +6,7 @@ paid the year after)."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -192,3 +193,17 @@ def test_explain_prints_clause_inputs_share_and_schedule(forecast_conn):
     assert "raw_milk_processed_t: 2025: 1,000 → 2026: 1,100" in text and "假定每年续发" in text
     with pytest.raises(explain.NotFound, match="no forecast row for rule NMG2024-11A in 2031"):
         explain.forecast_row(conn, "NMG2024-11A", 2031)
+
+
+def test_the_totals_bands_with_and_without_the_renewal(forecast_conn):
+    conn, _ = forecast_conn
+    rows = {(v, y): (str(c), str(p50), lo, hi) for v, y, c, p50, lo, hi in conn.execute(
+        """SELECT variant, payment_year, committed_yuan, total_p50_yuan, band_p10_yuan, band_p90_yuan
+           FROM forecast.bands WHERE scope = 'total'""").fetchall()}
+    # the median total is the engine's: 2027 region 676,666.66 + city 10,000.00 (test above)
+    assert rows[("with_renewal", 2027)][1] == "686666.66"
+    for (_, _year), (_, p50, lo, hi) in rows.items():
+        assert lo <= Decimal(p50) <= hi
+    # without the renewal the NMG2024 rules (valid 2024) book no new take-up: only the committed instalment is left
+    assert rows[("without_renewal", 2026)][:2] == ("333333.34", "333333.34")
+    assert rows[("without_renewal", 2027)][1] == "0.00"

@@ -10,8 +10,12 @@ import polars as pl
 from .layout import LEVEL_COLOUR, LEVEL_ZH, SPENDING, chart, money_td, page, table, wan
 
 SQL = """-- budget spending by payment year and level: the forecast years (committed + forecast median)
-SELECT payment_year, paying_level, committed_yuan, forecast_p50_yuan, total_p50_yuan, total_p10_yuan,
-       total_p90_yuan FROM forecast.by_year_level ORDER BY ALL;
+SELECT payment_year, paying_level, committed_yuan, forecast_p50_yuan, total_p50_yuan
+FROM forecast.by_year_level ORDER BY ALL;
+-- the total's 80% interval (joint sample paths) and the total without the renewal of the 2024 lists
+SELECT w.payment_year, w.total_p50_yuan, w.band_p10_yuan, w.band_p90_yuan, n.total_p50_yuan AS without_renewal
+FROM forecast.bands AS w JOIN forecast.bands AS n USING (scope, payment_year)
+WHERE w.scope = 'total' AND w.variant = 'with_renewal' AND n.variant = 'without_renewal';
 -- the years before, from the ledger
 SELECT payment_year, paying_level, sum(amount_yuan) FROM ledger.liabilities
 WHERE kind IN ('spending', 'programme') AND payment_year < {first} GROUP BY ALL ORDER BY ALL;"""
@@ -22,8 +26,11 @@ def build(conn: duckdb.DuckDBPyConnection, run: dict, previous: dict[int, float]
     first = int(fc["payment_year"].min())
     past = conn.execute(f"""SELECT payment_year, paying_level, sum(amount_yuan) AS amount_yuan FROM ledger.liabilities
                             WHERE {SPENDING} AND payment_year < ? GROUP BY ALL ORDER BY ALL""", [first]).pl()
-    totals = fc.group_by("payment_year").agg(pl.col("total_p50_yuan", "total_p10_yuan", "total_p90_yuan").sum()
-                                             ).sort("payment_year")
+    totals = conn.execute("""SELECT w.payment_year, w.total_p50_yuan, w.band_p10_yuan, w.band_p90_yuan,
+                                    n.total_p50_yuan AS without_renewal
+                             FROM forecast.bands AS w JOIN forecast.bands AS n USING (scope, payment_year)
+                             WHERE w.scope = 'total' AND w.variant = 'with_renewal'
+                               AND n.variant = 'without_renewal' ORDER BY w.payment_year""").pl()
     cards = "".join(_card(r, previous.get(r["payment_year"])) for r in totals.iter_rows(named=True))
     title = "财政支出按支付年度和承担层级（万元）：以前年度为台账，预测年度分已承诺与新增"
     body = f"""<div class="headlines">{cards}</div>
@@ -37,11 +44,14 @@ def build(conn: duckdb.DuckDBPyConnection, run: dict, previous: dict[int, float]
 def _card(r: dict, before: float | None) -> str:
     year, total = r["payment_year"], float(r["total_p50_yuan"])
     change = "上次运行无此年度数据" if before is None else f"较上次运行 {(total - before) / 10000:+,.2f} 万元"
-    interval = f"{wan(r['total_p10_yuan'])}–{wan(r['total_p90_yuan'])}"
+    interval = f"{wan(r['band_p10_yuan'])}–{wan(r['band_p90_yuan'])}"
+    renewal = (f"其中 {(total - float(r['without_renewal'])) / total:.0%} 依赖2024年政策清单续发的假定"
+               if total > 0 else "")
     return (f'<div class="headline" data-testid="headline-{year}">'
             f'<div class="label">{year}年预计财政支出（中位数）</div>'
             f'<div class="value" data-yuan="{r["total_p50_yuan"]}">{wan(total)} 万元</div>'
-            f'<div class="change">80% 区间 {interval} 万元 · {change}</div></div>')
+            f'<div class="change">80% 区间 {interval} 万元 · {change}</div>'
+            f'<div class="change">{renewal}</div></div>')
 
 
 def _figure(past: pl.DataFrame, fc: pl.DataFrame) -> go.Figure:
