@@ -11,10 +11,11 @@ from . import forecast_page, overview, policies, quality, regions, scenarios_pag
 from .layout import write_static
 
 
-def previous_totals(published: Path) -> dict[int, float]:
-    """Budget spending per forecast year in the last published warehouse (for "change since the previous run")."""
-    if not published.exists():
-        return {}
+def previous_totals(published: Path | None) -> dict[int, float] | None:
+    """Budget spending per forecast year in the last published warehouse (for "change since the previous run");
+    None when no run was ever published (the first run has nothing to compare with)."""
+    if published is None or not published.exists():
+        return None
     try:
         with duckdb.connect(str(published), read_only=True) as prev:
             rows = prev.execute("SELECT payment_year, sum(total_p50_yuan) FROM forecast.by_year_level GROUP BY 1")
@@ -26,7 +27,7 @@ def previous_totals(published: Path) -> dict[int, float]:
 def build_site(conn: duckdb.DuckDBPyConnection, out: Path, run: dict, published: Path | None = None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     write_static(out)
-    pages = {"index.html": overview.build(conn, run, previous_totals(published) if published else {}),
+    pages = {"index.html": overview.build(conn, run, previous_totals(published)),
              "regions.html": regions.build(conn, run), "policies.html": policies.build(conn, run),
              "forecast.html": forecast_page.build(conn, run), "scenarios.html": scenarios_page.build(conn, run),
              "quality.html": quality.build(conn, run)}

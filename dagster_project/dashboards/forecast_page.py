@@ -9,7 +9,7 @@ import duckdb
 import plotly.graph_objects as go
 import polars as pl
 
-from .layout import LEVEL_COLOUR, LEVEL_ZH, chart, level_name, money_td, page, table, wan
+from .layout import LEVEL_COLOUR, LEVEL_ORDER, LEVEL_ZH, chart, level_name, level_rank, money_td, page, table, wan
 
 # the totals' intervals from joint sample paths (forecast.bands), with the renewal assumption and without it
 FAN_SQL = """SELECT w.payment_year, w.committed_yuan, w.forecast_p50_yuan AS forecast_yuan, w.band_p025_yuan AS p025,
@@ -56,13 +56,15 @@ def _fan(data: pl.DataFrame) -> go.Figure:
 
 def _by_level(levels: pl.DataFrame) -> go.Figure:
     fig = go.Figure()
-    for level, name in LEVEL_ZH.items():
+    for level in reversed(LEVEL_ORDER):  # 旗区 at the bottom of the stack, 中央 on top; the legend lists 中央 first
+        name = LEVEL_ZH[level]
         part = levels.filter(pl.col("paying_level") == level)
         for col, label, opacity in (("committed_yuan", "已承诺", 1.0), ("forecast_p50_yuan", "新增（预测）", 0.45)):
             fig.add_bar(x=part["payment_year"].to_list(), y=[float(v or 0) / 10000 for v in part[col]],
                         name=f"{name}·{label}", marker_color=LEVEL_COLOUR[level], opacity=opacity,
                         hovertemplate="%{x}年 " + f"{name}{label}" + "：%{y:,.2f} 万元<extra></extra>")
-    fig.update_layout(barmode="stack", xaxis={"dtick": 1, "title": "支付年度"}, yaxis={"tickformat": ",.0f"})
+    fig.update_layout(barmode="stack", xaxis={"dtick": 1, "title": "支付年度"}, yaxis={"tickformat": ",.0f"},
+                      legend_traceorder="reversed")
     return fig
 
 
@@ -90,6 +92,7 @@ def _coverage(conn: duckdb.DuckDBPyConnection) -> str:
                            ORDER BY nominal, level = 'all' DESC, level""").pl()
     if data.is_empty():
         return ""
+    data = _fiscal(data, "nominal")
     rows = [f"<tr><td>{r['nominal']:.0%} 区间</td><td>{level_name(r['level'])}</td>"
             f"<td>{r['covered']}/{r['points']}</td><td>{r['coverage']:.0%}</td>{money_td(r['interval_score_yuan'])}</tr>"
             for r in data.iter_rows(named=True)]
@@ -101,12 +104,19 @@ def _backtest(conn: duckdb.DuckDBPyConnection) -> str:
     data = conn.execute("SELECT * FROM forecast.backtest_summary ORDER BY level = 'all' DESC, level, method").pl()
     if data.is_empty():
         return "<p>无回测结果。</p>"
+    data = _fiscal(data, None)
     rows = [f"<tr><td>{level_name(r['level'])}</td><td class='text'>{METHOD_ZH.get(r['method'], r['method'])}</td>"
             f"{money_td(r['mae_yuan'])}<td>{(r['mape'] or 0):.1%}</td></tr>" for r in data.iter_rows(named=True)]
     first = data.row(0, named=True)
     return (f"<p>以 {first['fitted_on']} 年数据拟合，预测 {first['held_out']} 年，与实际比较"
             "（现行条款按全部年度有效计算，排除政策起止时间的影响）。</p>"
             + table(["层级", "方法", "平均绝对误差（万元）", "平均绝对百分比误差"], rows, "backtest-table"))
+
+
+def _fiscal(data: pl.DataFrame, first: str | None) -> pl.DataFrame:
+    """Rows with a `level` column in the fiscal order (合计 first), keeping the query's order otherwise."""
+    rank = pl.col("level").map_elements(level_rank, return_dtype=pl.Int64)
+    return data.with_row_index("_at").sort([*([first] if first else []), rank, "_at"]).drop("_at")
 
 
 def _assumptions(conn: duckdb.DuckDBPyConnection) -> str:

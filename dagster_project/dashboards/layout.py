@@ -7,6 +7,7 @@ copy, and end with the SQL that gives the same figures in the warehouse.
 from __future__ import annotations
 
 import html
+import math
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from plotly.offline import get_plotlyjs
 from ..settings import STATIC_DIR
 
 LEVEL_ZH = {"central": "中央", "region": "自治区", "city": "盟市", "banner": "旗区"}
+LEVEL_ORDER = tuple(LEVEL_ZH)  # the fiscal order every table, legend and stack follows: 中央 → 自治区 → 盟市 → 旗区
 LEVEL_COLOUR = {"central": "#6b4c9a", "region": "#c0392b", "city": "#2471a3", "banner": "#229954"}  # every page
 PAGES = {"index.html": "总览", "regions.html": "分地区", "policies.html": "分政策", "forecast.html": "预测",
          "scenarios.html": "情景分析", "quality.html": "数据质量"}
@@ -52,6 +54,27 @@ def money_td(yuan, test_id: str | None = None) -> str:
 
 def level_name(level: str) -> str:
     return "合计" if level == "all" else LEVEL_ZH.get(level, level)
+
+
+def level_rank(level: str | None) -> int:
+    """Sort key of a level in the fiscal order; the total ('all') first, anything unknown last."""
+    return -1 if level == "all" else LEVEL_ORDER.index(level) if level in LEVEL_ORDER else len(LEVEL_ORDER)
+
+
+def level_sql(column: str = "paying_level") -> str:
+    """ORDER BY term for the fiscal order (alphabetical order would put 旗区 first): as level_rank, in SQL."""
+    cases = " ".join(f"WHEN '{lvl}' THEN {i}" for i, lvl in enumerate(LEVEL_ORDER))
+    return f"CASE {column} WHEN 'all' THEN -1 {cases} ELSE {len(LEVEL_ORDER)} END"
+
+
+def yi_rounded(yuan, low, high) -> tuple[str, str, str]:
+    """A headline in 亿元 as precise as its interval allows: the bounds to about a tenth of the interval's width,
+    the median one digit finer (a band of 62–84 亿 gives 69.6 and 62–84); two decimals when there is no width."""
+    width = (float(high or 0) - float(low or 0)) / 1e8
+    bounds = min(max(-math.floor(math.log10(width / 10)), 0), 3) if width > 0 else 2
+    median = min(bounds + 1, 3) if width > 0 else 2
+    return (f"{float(yuan or 0) / 1e8:,.{median}f}", f"{float(low or 0) / 1e8:,.{bounds}f}",
+            f"{float(high or 0) / 1e8:,.{bounds}f}")
 
 
 def chart(fig: go.Figure, div_id: str, title: str, height: int = 480) -> str:

@@ -9,12 +9,14 @@ import plotly.graph_objects as go
 
 from ..contract import REGISTRIES
 from ..display import safe_text
+from ..stages import INTERRUPTED, PUBLISHED, STARTED, UNPUBLISHED
 from .layout import chart, page, table
 
 SQL = """SELECT run_id, file, registry, rows_in, rows_accepted, rows_quarantined, status, message
 FROM audit.input_files WHERE run_id = '<运行编号>';
-SELECT registry, field, reason, count(DISTINCT file || source_row) AS rows FROM audit.quarantine
-WHERE run_id = '<运行编号>' GROUP BY ALL ORDER BY rows DESC;"""
+SELECT registry, field, reason, count(DISTINCT (file, sheet, source_row)) AS rows FROM audit.quarantine
+WHERE run_id = '<运行编号>' GROUP BY ALL ORDER BY rows DESC;
+SELECT run_id, started_at, finished_at, status FROM audit.runs ORDER BY finished_at DESC;"""
 
 
 STATUS = {"read": "已读取", "refused": "已拒收（阻止发布）"}
@@ -82,28 +84,79 @@ def _arrivals_card(conn: duckdb.DuckDBPyConnection, rid: str) -> str:
 """
 
 
+def field_zh(registry: str | None, field: str | None) -> str:
+    """A quarantined field by the Chinese header of the contract (its first Chinese alias); a composite key as its
+    parts joined by ＋; `(row)` (a cross-column check or a ragged line) as 整行."""
+    if not field or field == "(row)":
+        return "整行（跨列检查或列数不符）"
+    spec = REGISTRIES.get(registry or "")
+    names = {c.name: next((a for a in c.aliases if not a.isascii()), c.name) for c in spec.columns} if spec else {}
+    return "＋".join(names.get(part, part) for part in field.split("+"))
+
+
+def run_status_zh(status: str | None, current: bool) -> str:
+    """audit.runs' status in Chinese (docs/warehouse.md). These pages go live only when their run publishes, so the
+    run that built them, still `started` while they are built, is the published run by the time anyone reads them."""
+    if current and status in (None, STARTED, PUBLISHED):
+        return "已发布（本页数据所属运行）"
+    if status in (PUBLISHED, "succeeded"):
+        return "已发布"
+    if status == UNPUBLISHED:
+        return "已结束，未发布（只运行了部分资产或盟市组合）"
+    if status == INTERRUPTED:
+        return "已中断（进程意外终止，由下一次运行记录）"
+    if status == STARTED:
+        return "未记录结束（可能仍在运行）"
+    if status and status.startswith("failed at "):
+        step, _, error = status.removeprefix("failed at ").partition(":")
+        where = "运行开始时" if step == "run start" else f"步骤 <code>{html.escape(step)}</code>"
+        return f"<span title='{html.escape(error.strip())}'>失败（{where}）</span>"
+    return "未记录" if status is None else html.escape(status[:60])
+
+
+# quarantined rows are counted as audit.input_files counts them: a row is its file, sheet and source row
+QUARANTINE_ROWS = """SELECT registry, field, reason, count(DISTINCT (file, sheet, source_row)) AS n
+FROM audit.quarantine WHERE run_id = ? GROUP BY ALL ORDER BY n DESC, registry, field, reason"""
+
+
+def _quarantine_card(conn: duckdb.DuckDBPyConnection, rid: str) -> str:
+    reasons = conn.execute(QUARANTINE_ROWS, [rid]).fetchall()
+    total = conn.execute("SELECT count(DISTINCT (file, sheet, source_row)) FROM audit.quarantine WHERE run_id = ?",
+                         [rid]).fetchone()[0]
+    labels = [f"{_zh(r)}·{field_zh(r, f)}：{why}" for r, f, why, _ in reasons]
+    fig = go.Figure(go.Bar(y=labels[::-1], x=[n for *_, n in reasons][::-1], orientation="h", marker_color="#8b1e1e",
+                           hovertemplate="%{y}<br>%{x:,} 行<extra></extra>"))
+    fig.update_layout(xaxis_title="隔离行数（按文件、工作表和行号计，每行只计一次）", margin={"l": 420})
+    rows = [f"<tr><td class='text'>{_zh(r)}</td><td class='text'>{html.escape(field_zh(r, f))}</td>"
+            f"<td class='reason'>{html.escape(why)}</td><td>{n:,}</td></tr>" for r, f, why, n in reasons]
+    title = "本次运行被隔离的行数，按原因（一行有多个原因时计入每个原因）"
+    return f"""{chart(fig, "quarantine-reasons", title, 120 + 28 * max(len(reasons), 1))}
+<div class="card"><p>本次运行共隔离 <span data-testid="quarantined-rows">{total:,}</span> 行
+（等于上表各文件“隔离”列之和）。一行可能因多个字段或原因被隔离，因此下表各原因的行数之和可能大于隔离行数。</p>
+{table(["登记库", "字段", "原因", "行数"], rows, "reasons-table")}</div>
+"""
+
+
+def _runs_card(conn: duckdb.DuckDBPyConnection, rid: str) -> str:
+    """The last 30 runs of audit.runs (a run that failed before reading any file included), this run first."""
+    runs = conn.execute("""SELECT r.run_id, r.finished_at, r.status, count(i.file), sum(i.rows_in),
+                                  sum(i.rows_accepted), sum(i.rows_quarantined)
+                           FROM audit.runs AS r LEFT JOIN audit.input_files AS i USING (run_id)
+                           GROUP BY r.run_id, r.started_at, r.finished_at, r.status
+                           ORDER BY r.run_id = ? DESC, COALESCE(r.finished_at, r.started_at) DESC NULLS LAST, r.run_id
+                           LIMIT 30""", [rid]).fetchall()
+    rows = [f"<tr data-testid='run-{html.escape(r[:8])}'><td class='text'><code>{html.escape(r[:8])}</code></td>"
+            f"<td class='text'>{'发布时' if r == rid else html.escape(str(t or '—'))[:19]}</td>"
+            f"<td class='text'>{run_status_zh(s, r == rid)}</td>"
+            f"<td>{k}</td><td>{n or 0:,}</td><td>{a or 0:,}</td><td>{q or 0:,}</td></tr>"
+            for r, t, s, k, n, a, q in runs]
+    return f"""<div class="card"><h2>历次运行</h2>
+{table(["运行", "完成时间", "状态", "文件数", "输入行", "接受", "隔离"], rows, "runs-table")}
+<p>状态取自 audit.runs：已发布、失败（注明失败的步骤，悬停显示错误）、已结束未发布、已中断。</p></div>"""
+
+
 def build(conn: duckdb.DuckDBPyConnection, run: dict) -> str:
     rid = run["run_id"]
-    reasons = conn.execute("""SELECT registry, field, reason, count(DISTINCT file || '#' || source_row) AS n
-                              FROM audit.quarantine WHERE run_id = ? GROUP BY ALL ORDER BY n DESC""", [rid]).fetchall()
-    fig = go.Figure(go.Bar(y=[f"{r}.{f}：{why}" for r, f, why, _ in reasons][::-1], x=[n for *_, n in reasons][::-1],
-                           orientation="h", marker_color="#8b1e1e",
-                           hovertemplate="%{y}<br>%{x:,} 行<extra></extra>"))
-    fig.update_layout(xaxis_title="隔离行数", margin={"l": 420})
-    reason_rows = [f"<tr><td class='text'>{html.escape(r)}</td><td class='text'>{html.escape(f)}</td>"
-                   f"<td class='reason'>{html.escape(why)}</td><td>{n:,}</td></tr>" for r, f, why, n in reasons]
-    runs = conn.execute("""SELECT i.run_id, any_value(r.finished_at), any_value(r.status), count(*),
-                                  sum(rows_in), sum(rows_accepted), sum(rows_quarantined)
-                           FROM audit.input_files AS i LEFT JOIN audit.runs AS r USING (run_id)
-                           GROUP BY i.run_id ORDER BY 2 DESC NULLS LAST LIMIT 30""").fetchall()
-    run_rows = [f"<tr><td class='text'><code>{html.escape(r[:8])}</code></td><td class='text'>"
-                f"{html.escape(str(t or ''))[:19]}</td>"
-                f"<td class='text'>{html.escape((s if s not in (None, 'started') else '本次运行（进行中）')[:60])}</td>"
-                f"<td>{k}</td><td>{n or 0:,}</td><td>{a or 0:,}</td><td>{q or 0:,}</td></tr>"
-                for r, t, s, k, n, a, q in runs]
     body = f"""{_arrivals_card(conn, rid)}{_files_card(conn, rid)}{_not_read_card(conn, rid)}
-{chart(fig, "quarantine-reasons", "本次运行隔离行按原因（行数）", 120 + 28 * max(len(reasons), 1))}
-<div class="card">{table(["登记库", "字段", "原因", "行数"], reason_rows, "reasons-table")}</div>
-<div class="card"><h2>历次运行</h2>
-{table(["运行", "完成时间", "状态", "文件数", "输入行", "接受", "隔离"], run_rows, "runs-table")}</div>"""
+{_quarantine_card(conn, rid)}{_runs_card(conn, rid)}"""
     return page("quality.html", body, run, SQL)

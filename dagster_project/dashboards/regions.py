@@ -9,7 +9,7 @@ import duckdb
 import plotly.graph_objects as go
 import polars as pl
 
-from .layout import LEVEL_ZH, SPENDING, chart, money_td, page, table
+from .layout import LEVEL_ORDER, LEVEL_ZH, SPENDING, chart, money_td, page, table
 
 SQL = """-- per beneficiary region: what each level pays (ledger, every payment year, budget spending)
 SELECT l.beneficiary_region_code, g.name_zh, l.paying_level, sum(l.amount_yuan) AS amount_yuan
@@ -61,7 +61,7 @@ def _banner_table(data: pl.DataFrame) -> str:
             wide = wide.with_columns(pl.lit(0).alias(level))
     wide = wide.with_columns(total=pl.sum_horizontal(list(LEVEL_ZH))).sort("total", descending=True)
     rows = [f"<tr><td class='text'>{html.escape(r['parent_name'] or '')} · {html.escape(r['name'])}</td>"
-            + money_td(r["banner"], f"banner-own-{r['code']}")
-            + "".join(money_td(r[lvl]) for lvl in ("city", "region", "central"))
+            + "".join(money_td(r[lvl], f"banner-own-{r['code']}" if lvl == "banner" else None) for lvl in LEVEL_ORDER)
             + money_td(r["total"]) + "</tr>" for r in wide.iter_rows(named=True)]
-    return table(["旗区（园区）", "本级承担", "盟市承担", "自治区承担", "中央承担", "合计"], rows, "banner-table")
+    head = [f"{LEVEL_ZH[lvl]}承担" if lvl != "banner" else "旗区本级承担" for lvl in LEVEL_ORDER]  # fiscal order
+    return table(["旗区（园区）", *head, "合计"], rows, "banner-table")

@@ -7,7 +7,7 @@ import html
 import duckdb
 import plotly.graph_objects as go
 
-from .layout import LEVEL_COLOUR, LEVEL_ZH, chart, money_td, page, table
+from .layout import LEVEL_COLOUR, LEVEL_ZH, chart, level_sql, money_td, page, table
 
 SQL = """SELECT scenario, payment_year, paying_level, baseline_yuan, scenario_yuan, delta_yuan
 FROM scenarios.by_year_level ORDER BY ALL;"""
@@ -23,8 +23,9 @@ def build(conn: duckdb.DuckDBPyConnection, run: dict) -> str:
 <h2>{html.escape(title)}（{html.escape(name)}）：计算失败，未计入</h2>
 <p>情景文件 seeds/scenarios/{html.escape(file)}：{html.escape(message)}</p></div>""")
             continue
-        rows = conn.execute("""SELECT payment_year, paying_level, baseline_yuan, scenario_yuan, delta_yuan
-                               FROM scenarios.by_year_level WHERE scenario = ? ORDER BY ALL""", [name]).fetchall()
+        rows = conn.execute(f"""SELECT payment_year, paying_level, baseline_yuan, scenario_yuan, delta_yuan
+                                FROM scenarios.by_year_level WHERE scenario = ?
+                                ORDER BY payment_year, {level_sql()}""", [name]).fetchall()
         fig = go.Figure()
         for level, zh in LEVEL_ZH.items():
             mine = [r for r in rows if r[1] == level]
