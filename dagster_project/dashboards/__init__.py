@@ -36,4 +36,7 @@ def build_site(conn: duckdb.DuckDBPyConnection, out: Path, run: dict, published:
         path = out / name
         path.write_text(text, encoding="utf-8")
         paths.append(path)
+    from ..workbook import write_workbook  # here, not at the top: workbook.py imports .layout from this package
+
+    paths.append(write_workbook(conn, out, run))  # in the same site folder: goes live with the pages
     return paths

@@ -25,6 +25,12 @@ KIND_ZH = {"spending": "财政支出（补贴、奖励）", "programme": "专项
            "revenue_forgone": "减收（税费减免、让渡）", "equity": "股权投入（基金）",
            "revenue_inflow": "增收（生态补偿、资源税等）", "non_budget": "预算外（市场化补偿、电网费用）"}
 SPENDING = "kind IN ('spending', 'programme')"  # budget spending: what the charts add up
+WORKBOOK_STABLE = "政策兑现测算.xlsx"  # the nightly workbook (workbook.py) beside the pages, under a fixed name too
+
+
+def workbook_file(run: dict) -> str:
+    """This run's workbook, 政策兑现测算_<data date>.xlsx, in the same site folder as the pages."""
+    return f"政策兑现测算_{run['as_of']}.xlsx"
 
 
 def write_static(out: Path) -> None:
@@ -92,6 +98,7 @@ def page(name: str, body: str, run: dict, sql: str) -> str:
     title = f"{PAGES[name]} · 政策成本测算"
     nav = "".join(f'<a href="{f}"{" class=current" if f == name else ""}>{html.escape(t)}</a>'
                   for f, t in PAGES.items())
+    nav += f'<a href="{html.escape(workbook_file(run))}" download id="workbook-link">下载Excel</a>'
     stamp = (f"运行编号 <span id='run-id'>{html.escape(run['run_id'])}</span> · 生成时间 "
              f"{html.escape(run['generated_at'])} · 政策目录版本 <span id='catalogue-version'>"
              f"{html.escape(run['catalogue_version'])}</span> · 数据截至 {html.escape(run['as_of'])}")
