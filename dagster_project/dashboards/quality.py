@@ -130,7 +130,7 @@ def _quarantine_card(conn: duckdb.DuckDBPyConnection, rid: str) -> str:
     rows = [f"<tr><td class='text'>{_zh(r)}</td><td class='text'>{html.escape(field_zh(r, f))}</td>"
             f"<td class='reason'>{html.escape(why)}</td><td>{n:,}</td></tr>" for r, f, why, n in reasons]
     title = "本次运行被隔离的行数，按原因（一行有多个原因时计入每个原因）"
-    return f"""{chart(fig, "quarantine-reasons", title, 120 + 28 * max(len(reasons), 1))}
+    return f"""{chart(fig, "quarantine-reasons", title, 220 + 32 * max(len(reasons), 1))}
 <div class="card"><p>本次运行共隔离 <span data-testid="quarantined-rows">{total:,}</span> 行
 （等于上表各文件“隔离”列之和）。一行可能因多个字段或原因被隔离，因此下表各原因的行数之和可能大于隔离行数。</p>
 {table(["登记库", "字段", "原因", "行数"], rows, "reasons-table")}</div>
