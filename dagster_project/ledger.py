@@ -113,8 +113,10 @@ def write_catalogue(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str
                                 "year_offset": i, "weight": w, "cum_weight": running, "total_weight": total})
         tiers += [{"rule_id": r.id, "label": t.label, "min": t.min, "max": t.max, "equals": t.equals,
                    "amount_sql": t.amount_sql} for t in r.tiers]
-    write_table(conn, "catalogue.rule_shares", pl.DataFrame(shares).with_columns(
-        pl.col("share", "cum_share").cast(pl.Decimal(9, 6))))
+    # the schema is given, not inferred: polars would take the scale of the first rows' decimals (0.5 -> scale 1)
+    # and a later 0.45 would be cut to 0.4
+    write_table(conn, "catalogue.rule_shares", pl.DataFrame(shares, schema={
+        "rule_id": pl.String, "level": pl.String, "share": pl.Decimal(9, 6), "cum_share": pl.Decimal(9, 6)}))
     write_table(conn, "catalogue.rule_instalments", pl.DataFrame(rows_instalments, schema={
         "rule_id": pl.String, "instalment_no": pl.Int64, "instalment_count": pl.Int64, "year_offset": pl.Int64,
         "weight": pl.Int64, "cum_weight": pl.Int64, "total_weight": pl.Int64}))

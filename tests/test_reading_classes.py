@@ -6,6 +6,7 @@ written by hand from the texts' own numbers: caps per firm, windows wider than t
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -223,3 +224,21 @@ def test_a_park_counts_as_its_host_banner(tmp_path, ledger_from):
         talent("P1", "1506P1", "2024-03-01"), talent("P2", "1506P2", "2024-03-01"),
         talent("KB", "150603", "2024-03-01"), talent("ZG", BANNER, "2024-03-01")]}, folder)
     assert [(o, r) for o, _y, _lv, r, _a in lines(conn, "TEST-01")] == [("KB", CITY), ("P1", CITY), ("P2", CITY)]
+
+
+def test_every_share_is_stored_exactly_whatever_rule_comes_first():
+    # catalogue.rule_shares once took the decimal scale of its first rows (0.5): NMG2024-85A's 0.45 was stored as
+    # 0.4 in the full catalogue, though a small one (as in the tests above) kept it
+    import duckdb
+
+    from dagster_project import stages
+    from dagster_project.ledger import write_catalogue
+
+    cat = catalogue.load()
+    with duckdb.connect() as conn:
+        stages.load_reference(conn)
+        write_catalogue(conn, cat, "test-run")
+        stored = {(r, lv): s for r, lv, s in conn.execute("SELECT rule_id, level, share FROM catalogue.rule_shares")
+                  .fetchall()}
+    assert stored[("NMG2024-85A", "central")] == Decimal("0.45")
+    assert all(stored[(r.id, lv)] == share for r in cat.costed() for lv, share in r.shares.items())
