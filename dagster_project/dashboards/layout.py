@@ -7,6 +7,7 @@ copy, and end with the SQL that gives the same figures in the warehouse.
 from __future__ import annotations
 
 import html
+import json
 import math
 import shutil
 from pathlib import Path
@@ -39,7 +40,7 @@ def write_static(out: Path) -> None:
     js = static / "plotly.min.js"
     if not js.exists() or js.stat().st_size < 1000:
         js.write_text(get_plotlyjs(), encoding="utf-8")
-    for f in STATIC_DIR.glob("*.css"):
+    for f in [*STATIC_DIR.glob("*.css"), *STATIC_DIR.glob("*.js")]:
         shutil.copy2(f, static / f.name)
 
 
@@ -89,9 +90,26 @@ def chart(fig: go.Figure, div_id: str, title: str, height: int = 480) -> str:
     return f'<div class="card">{fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id)}</div>'
 
 
-def table(head: list[str], rows: list[str], table_id: str) -> str:
+def table(head: list[str], rows: list[str], table_id: str, *, filters: dict[str, str | None] | None = None,
+          search: bool = False) -> str:
+    """A table static/tables.js makes sortable (every header), exportable (导出CSV) and, when asked, filterable:
+    `filters` maps a header to the value preselected in its <select> (None = 全部), `search` adds a search box.
+    Without JavaScript it stays a plain table; the wrapper scrolls sideways on a phone instead of the page."""
+    unknown = set(filters or {}) - set(head)
+    if unknown:
+        raise ValueError(f"表格 {table_id} 的筛选列 {sorted(unknown)} 不在表头 {head} 中")
     heads = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    return f"<table id='{table_id}'><tr>{heads}</tr>{''.join(rows)}</table>"
+    attrs = f' data-filters="{html.escape(json.dumps(filters, ensure_ascii=False))}"' if filters else ""
+    attrs += ' data-search="1"' if search else ""
+    return (f'<div class="table-block" data-table="{html.escape(table_id)}"{attrs}><div class="table-wrap">'
+            f"<table id='{table_id}'><thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            "</div></div>")
+
+
+def collapsible(summary: str, inner_html: str, open_: bool = False) -> str:
+    """A long table or note folded under a one-line summary (a <details>, so it needs no JavaScript)."""
+    return (f'<details class="collapsible"{" open" if open_ else ""}><summary>{html.escape(summary)}</summary>'
+            f"{inner_html}</details>")
 
 
 def page(name: str, body: str, run: dict, sql: str) -> str:
@@ -105,7 +123,8 @@ def page(name: str, body: str, run: dict, sql: str) -> str:
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="static/style.css"><script src="static/plotly.min.js"></script></head>
+<link rel="stylesheet" href="static/style.css"><script src="static/plotly.min.js"></script>
+<script src="static/tables.js" defer></script></head>
 <body><header><h1>{html.escape(PAGES[name])}</h1><nav>{nav}</nav><div class="stamp">{stamp}</div></header>
 <main>{body}</main>
 <footer>金额单位：万元（悬停显示元）。数据为合成示例数据（非真实登记数据）。同样的数字可在数据仓库中查询
