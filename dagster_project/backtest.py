@@ -92,9 +92,8 @@ def band_coverage(actual: pl.DataFrame, lines: pl.DataFrame, history: pl.DataFra
     for groups, truth in ((["year", "level"], actual),
                           (["year"], actual.group_by("year").agg(pl.col("amount").sum()))):
         sampled = forecast_bands.sample_totals(lines, drivers, corr, keys, groups)
-        band = sampled.group_by(groups).agg(**{name: pl.col("amount").quantile(q, interpolation="linear")
-                                               for name, q in {"band_p025_yuan": 0.025, "band_p10_yuan": 0.1,
-                                                               "band_p90_yuan": 0.9, "band_p975_yuan": 0.975}.items()})
+        band = sampled.group_by(groups).agg(**{f"band_{name}_yuan": pl.col("amount").quantile(q, interpolation="linear")
+                                               for name, q in forecast_bands.BANDS.items()})
         scored = truth.with_columns(pl.col("amount").cast(pl.Float64)).join(band, on=groups, how="left").fill_null(0.0)
         frames.append(scored if "level" in groups else scored.with_columns(level=pl.lit("all")))
     scored = pl.concat(frames, how="diagonal_relaxed")
