@@ -45,7 +45,9 @@ RULE_FIELDS = {
 }
 LINKS = ("restates", "tops_up")
 BASES = ("exact", "upper_bound", "lower_bound", "expected_value")  # the text's amount, its 最高 cap, its 不低于 floor …
-DOC_FIELDS = {"document", "title", "level", "issued", "source_lines", "notes", "rules", "items_without_fiscal_clause"}
+SHORT_TITLE_MAX = 30  # a document's short name fits a table cell and a chart legend
+DOC_FIELDS = {"document", "title", "short_title", "level", "issued", "source_lines", "notes", "rules",
+              "items_without_fiscal_clause"}
 
 # Names that reach SQL text (docs/catalogue.md, "What a catalogue entry cannot do").
 RULE_ID = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Za-z0-9]+)*")
@@ -613,8 +615,8 @@ def load(directory: Path = CATALOGUE_DIR) -> Catalogue:
         known["notes"] = (known["notes"] + " " + (data.get("notes") or "")).strip()
         known["items_without_fiscal_clause"] += [str(i) for i in data.get("items_without_fiscal_clause") or []]
         if {k: known[k] for k in header} != header:  # a document may span files (NMG2024.part2.yaml …)
-            raise CatalogueError(f"{where}：文件 {data['document']} 在另一个文件中的抬头（title、level、issued、"
-                                 "source_lines）不同；请改成一致")
+            raise CatalogueError(f"{where}：文件 {data['document']} 在另一个文件中的抬头（title、short_title、level、"
+                                 "issued、source_lines）不同；请改成一致")
         for raw in data.get("rules") or []:
             rule = parse_rule(raw, data, defaults, where)
             if rule.id in origin:
@@ -645,6 +647,8 @@ def _document(data: Any, where: str) -> dict[str, Any]:
     for key in ("title", "notes"):
         if data.get(key) is not None and not isinstance(data[key], str):
             raise _error(at, key, "应为文本")
+    if data.get("short_title") is not None:  # the name the dashboards show for the document (layout.doc_name)
+        _text(data["short_title"], at, "short_title", SHORT_TITLE_MAX)
     items = data.get("items_without_fiscal_clause") or []
     if not isinstance(items, list) or any(isinstance(i, bool) or not isinstance(i, str | int) for i in items):
         raise _error(at, "items_without_fiscal_clause", "应为条目编号的列表，如 [\"1\", \"七\"]")

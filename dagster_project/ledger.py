@@ -86,11 +86,11 @@ def _fields_used(rule: Rule) -> set[str]:
 
 def write_catalogue(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str) -> None:
     """catalogue.* tables: documents, rules, shares, instalments, tiers and the version."""
-    docs = pl.DataFrame([{**{k: d.get(k) for k in ("document", "title", "level", "notes")},
+    docs = pl.DataFrame([{**{k: d.get(k) for k in ("document", "title", "short_title", "level", "notes")},
                           "issued": str(d.get("issued") or ""),
                           "line_first": d["source_lines"][0], "line_last": d["source_lines"][1],
                           "items_without_fiscal_clause": ", ".join(d.get("items_without_fiscal_clause") or [])}
-                         for d in cat.documents])
+                         for d in cat.documents], schema_overrides={"short_title": pl.String})  # text if none given
     write_table(conn, "catalogue.documents", docs)
     rules = pl.DataFrame([rule_record(r) for r in cat.rules], infer_schema_length=None)
     rules = rules.with_columns(pl.col(pl.Null).cast(pl.String)).with_columns(  # an all-empty column is text

@@ -7,9 +7,12 @@ import html
 import json
 import re
 
+import duckdb
 import pytest
 
+from dagster_project import catalogue
 from dagster_project.dashboards import layout
+from dagster_project.ledger import write_catalogue
 
 
 def test_table_keeps_its_id_and_rows_and_marks_filters_and_search():
@@ -38,3 +41,36 @@ def test_collapsible_folds_its_content_closed_unless_asked():
     assert closed.startswith('<details class="collapsible"><summary>全部 232 条&lt;无法测算&gt;</summary>')
     assert closed.endswith("<table></table></details>")
     assert layout.collapsible("s", "x", open_=True).startswith('<details class="collapsible" open>')
+
+
+def test_doc_name_reads_the_short_titles_and_falls_back_to_the_code():
+    conn = duckdb.connect()
+    conn.execute("CREATE SCHEMA catalogue")
+    conn.execute("CREATE TABLE catalogue.documents AS SELECT * FROM (VALUES ('NMG2024', '自治区2024年产业政策清单'), "
+                 "('ORD-WOOD', NULL)) AS t(document, short_title)")
+    layout.load_doc_names(conn)
+    assert layout.doc_name("NMG2024") == "自治区2024年产业政策清单"
+    assert layout.doc_name("ORD-WOOD") == "ORD-WOOD" and layout.doc_name("X-1") == "X-1"
+    layout.load_doc_names(duckdb.connect())  # no catalogue (an old warehouse): codes, nothing left from before
+    assert layout.doc_name("NMG2024") == "NMG2024"
+
+
+def test_every_catalogue_document_has_a_short_chinese_title_in_catalogue_documents():
+    cat = catalogue.load()
+    conn = duckdb.connect()
+    conn.execute("CREATE SCHEMA catalogue")
+    write_catalogue(conn, cat, "run-1")
+    names = dict(conn.execute("SELECT document, short_title FROM catalogue.documents").fetchall())
+    assert set(names) == {d["document"] for d in cat.documents} and len(names) >= 13
+    for code, name in names.items():
+        assert name and not re.search(r"[A-Za-z]{2,}", name) and len(name) <= catalogue.SHORT_TITLE_MAX, code
+    assert names["NMG2024"] == "自治区2024年产业政策清单" and names["ORD2024"] == "鄂尔多斯市2024年产业政策清单"
+    assert len(set(names.values())) == len(names)  # two documents never share a name
+
+
+def test_a_short_title_must_be_short_text(tmp_path):
+    data = {"document": "X1", "level": "region", "source_lines": [1, 2], "short_title": "很" * 31}
+    with pytest.raises(catalogue.CatalogueError, match="short_title"):
+        catalogue._document(data, "X1.yaml")
+    with pytest.raises(catalogue.CatalogueError, match="short_title"):
+        catalogue._document({**data, "short_title": 5}, "X1.yaml")

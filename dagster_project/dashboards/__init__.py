@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from . import forecast_page, overview, policies, quality, regions, scenarios_page
-from .layout import write_static
+from .layout import load_doc_names, write_static
 
 
 def previous_totals(published: Path | None) -> dict[int, float] | None:
@@ -27,6 +27,7 @@ def previous_totals(published: Path | None) -> dict[int, float] | None:
 def build_site(conn: duckdb.DuckDBPyConnection, out: Path, run: dict, published: Path | None = None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     write_static(out)
+    load_doc_names(conn)  # layout.doc_name: documents by their short Chinese names on every page
     pages = {"index.html": overview.build(conn, run, previous_totals(published)),
              "regions.html": regions.build(conn, run), "policies.html": policies.build(conn, run),
              "forecast.html": forecast_page.build(conn, run), "scenarios.html": scenarios_page.build(conn, run),

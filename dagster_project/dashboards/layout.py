@@ -12,6 +12,7 @@ import math
 import shutil
 from pathlib import Path
 
+import duckdb
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
@@ -27,6 +28,24 @@ KIND_ZH = {"spending": "财政支出（补贴、奖励）", "programme": "专项
            "revenue_inflow": "增收（生态补偿、资源税等）", "non_budget": "预算外（市场化补偿、电网费用）"}
 SPENDING = "kind IN ('spending', 'programme')"  # budget spending: what the charts add up
 WORKBOOK_STABLE = "政策兑现测算.xlsx"  # the nightly workbook (workbook.py) beside the pages, under a fixed name too
+
+
+_DOC_NAMES: dict[str, str] = {}  # document code -> short Chinese name, from catalogue.documents (load_doc_names)
+
+
+def load_doc_names(conn: duckdb.DuckDBPyConnection) -> None:
+    """Read every document's short name (catalogue.documents.short_title) once, before the pages are built."""
+    _DOC_NAMES.clear()
+    try:
+        rows = conn.execute("SELECT document, short_title FROM catalogue.documents WHERE short_title <> ''").fetchall()
+    except duckdb.Error:  # a warehouse written before short titles existed: the codes are shown
+        return
+    _DOC_NAMES.update(dict(rows))
+
+
+def doc_name(code: str) -> str:
+    """The name a leader recognises (自治区2024年产业政策清单) for a document code (NMG2024); the code if none."""
+    return _DOC_NAMES.get(code, code)
 
 
 def workbook_file(run: dict) -> str:
