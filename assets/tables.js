@@ -34,6 +34,12 @@
     return e;
   }
 
+  // A subtotal row (class "total", or a cell reading 合计 / 2026年合计 / 小计) is not sorted among the rows it adds up.
+  function isTotal(row) {
+    return row.classList.contains("total") ||
+      Array.prototype.some.call(row.cells, function (c) { return /(合计|小计)$/.test(text(c)); });
+  }
+
   function csvField(v) { return /[",\r\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v; }
 
   function setup(block) {
@@ -100,7 +106,7 @@
         th.setAttribute("aria-sort", asc ? "ascending" : "descending");
         var keyed = rows.map(function (r, i) { return { r: r, k: key(r.cells[col]), i: i }; });
         keyed.sort(function (a, b) {
-          var total = (text(a.r.cells[0]) === "合计") - (text(b.r.cells[0]) === "合计");
+          var total = isTotal(a.r) - isTotal(b.r);
           if (total) return total; // a 合计 row stays below the rows it adds up
           var c = compare(a.k, b.k);
           return (asc ? c : -c) || a.i - b.i;
@@ -144,6 +150,16 @@
 
     apply();
   }
+
+  // Paper: Plotly draws at the screen's width, wider than an A4 page; redraw each chart page-wide, then back.
+  var PRINT_WIDTH = 660; // A4 less 12 mm margins and the card's border, in CSS px
+  function charts() { return window.Plotly ? document.querySelectorAll(".js-plotly-plot") : []; }
+  window.addEventListener("beforeprint", function () {
+    charts().forEach(function (gd) { window.Plotly.relayout(gd, { width: PRINT_WIDTH, autosize: false }); });
+  });
+  window.addEventListener("afterprint", function () {
+    charts().forEach(function (gd) { window.Plotly.relayout(gd, { width: null, autosize: true }); });
+  });
 
   function init() { document.querySelectorAll(".table-block[data-table]").forEach(setup); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();

@@ -6,8 +6,10 @@ from __future__ import annotations
 import html
 import json
 import re
+from decimal import Decimal
 
 import duckdb
+import plotly.graph_objects as go
 import pytest
 
 from dagster_project import catalogue
@@ -74,3 +76,36 @@ def test_a_short_title_must_be_short_text(tmp_path):
         catalogue._document(data, "X1.yaml")
     with pytest.raises(catalogue.CatalogueError, match="short_title"):
         catalogue._document({**data, "short_title": 5}, "X1.yaml")
+
+
+def test_chart_is_autosized_in_chinese_without_logo_and_its_title_wraps_as_a_heading():
+    fig = go.Figure(go.Bar(x=["中央"], y=[1]))
+    fig.update_layout(width=1200)
+    out = layout.chart(fig, "c1", "很长的图表标题<br>第二行 & 说明", 300)
+    assert '<h3 class="chart-title">很长的图表标题<br>第二行 &amp; 说明</h3>' in out
+    assert fig.layout.width is None and fig.layout.autosize and fig.layout.title.text is None
+    assert '"locale": "zh-CN"' in out and '"displaylogo": false' in out and '"responsive": true' in out
+    assert "sendChartToCloud" in out  # removed from the tool bar: it would upload the chart
+    assert "cdn.plot.ly" not in out and "<script src" not in out
+
+
+def test_write_static_ships_the_basic_bundle_and_locale_and_drops_the_full_bundle(tmp_path):
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "plotly.min.js").write_text("old full bundle")
+    layout.write_static(tmp_path)
+    names = {p.name for p in (tmp_path / "static").iterdir()}
+    assert names == {"style.css", "tables.js", "plotly-basic.min.js", "plotly-locale-zh-cn.js"}
+    locale = (tmp_path / "static" / "plotly-locale-zh-cn.js").read_text(encoding="utf-8")
+    assert 'name:"zh-CN"' in locale and "Plotly.register(locale)" in locale
+    head = (tmp_path / "static" / "plotly-basic.min.js").read_text(encoding="utf-8")[:200]
+    assert "plotly.js (basic - minified) v4.1.1" in head
+    page = layout.page("index.html", "", {"run_id": "r1", "generated_at": "t", "catalogue_version": "0" * 16,
+                                          "as_of": "2026-11-27"}, "SELECT 1")
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert scripts == ["static/plotly-basic.min.js", "static/plotly-locale-zh-cn.js", "static/tables.js"]
+    assert all((tmp_path / s).exists() for s in scripts)
+
+
+def test_money_cell_keeps_the_exact_yuan_for_hover_and_export():
+    cell = layout.money_td(Decimal("123456789.01"), "x-1")
+    assert cell == '<td data-yuan="123456789.01" data-testid="x-1" title="123,456,789.01 元">12,345.68</td>'

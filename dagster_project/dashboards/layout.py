@@ -1,7 +1,7 @@
 """What every dashboard page shares: the navigation, the run stamp, the level colours, money in 万元/亿元.
 
-Pages load one shared static/plotly.min.js (from the pinned plotly package) instead of a CDN or an inlined
-copy, and end with the SQL that gives the same figures in the warehouse.
+Pages load one shared, vendored plotly basic bundle (static/plotly-basic.min.js, scatter/bar/pie only, with its
+zh-CN locale) instead of a CDN or an inlined copy, and end with the SQL that gives the same figures in the warehouse.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import html
 import json
 import math
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 
 from ..settings import STATIC_DIR
 
@@ -27,6 +27,8 @@ KIND_ZH = {"spending": "财政支出（补贴、奖励）", "programme": "专项
            "revenue_forgone": "减收（税费减免、让渡）", "equity": "股权投入（基金）",
            "revenue_inflow": "增收（生态补偿、资源税等）", "non_budget": "预算外（市场化补偿、电网费用）"}
 SPENDING = "kind IN ('spending', 'programme')"  # budget spending: what the charts add up
+WAREHOUSE_HINT = ("只读打开 data/warehouse/warehouse.duckdb，或本次运行的快照 "
+                  "data/warehouse/snapshots/warehouse-{run_id}.duckdb")  # the footer's SQL block, not its prose
 WORKBOOK_STABLE = "政策兑现测算.xlsx"  # the nightly workbook (workbook.py) beside the pages, under a fixed name too
 
 
@@ -54,12 +56,12 @@ def workbook_file(run: dict) -> str:
 
 
 def write_static(out: Path) -> None:
+    """static/: the style, tables.js and the vendored plotly basic bundle with its zh-CN locale (assets/vendor/,
+    see assets/README.md); the full plotly.min.js an earlier version wrote is removed, no page refers to it."""
     static = out / "static"
     static.mkdir(parents=True, exist_ok=True)
-    js = static / "plotly.min.js"
-    if not js.exists() or js.stat().st_size < 1000:
-        js.write_text(get_plotlyjs(), encoding="utf-8")
-    for f in [*STATIC_DIR.glob("*.css"), *STATIC_DIR.glob("*.js")]:
+    (static / "plotly.min.js").unlink(missing_ok=True)
+    for f in [*STATIC_DIR.glob("*.css"), *STATIC_DIR.glob("*.js"), *(STATIC_DIR / "vendor").glob("*.js")]:
         shutil.copy2(f, static / f.name)
 
 
@@ -75,7 +77,12 @@ def yi(yuan) -> str:
 def money_td(yuan, test_id: str | None = None) -> str:
     """A table cell in 万元 that carries the exact amount in 元 (data-yuan) for hover-free checking."""
     tid = f' data-testid="{html.escape(test_id)}"' if test_id else ""
-    return f'<td data-yuan="{yuan or 0}"{tid}>{wan(yuan)}</td>'
+    return f'<td data-yuan="{yuan or 0}"{tid} title="{exact_yuan(yuan)} 元">{wan(yuan)}</td>'
+
+
+def exact_yuan(yuan) -> str:
+    """The exact amount in 元 with thousands separators (Decimal, never through a float: 0.1 stays 0.10)."""
+    return f"{Decimal(str(yuan or 0)):,.2f}"
 
 
 def level_name(level: str) -> str:
@@ -103,10 +110,23 @@ def yi_rounded(yuan, low, high) -> tuple[str, str, str]:
             f"{float(high or 0) / 1e8:,.{bounds}f}")
 
 
+# Chinese tool tips, no logo, redrawn when the window changes; no "Share chart" (it uploads) or lasso tools.
+PLOTLY_CONFIG = {"locale": "zh-CN", "displaylogo": False, "responsive": True,
+                 "modeBarButtonsToRemove": ["sendChartToCloud", "select2d", "lasso2d"]}
+
+
 def chart(fig: go.Figure, div_id: str, title: str, height: int = 480) -> str:
-    fig.update_layout(title=title, template="plotly_white", height=height, font={"size": 15},
-                      separators=".,", hoverlabel={"font_size": 15})
-    return f'<div class="card">{fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id)}</div>'
+    """A chart card as wide as its card (autosize, no fixed width, so it fits a phone) and `height` px tall;
+    numbers as the bureau writes them (1,234.5: '.' decimal, ',' thousands). The title is a heading above the
+    chart, not Plotly's, so a long title wraps on a narrow screen instead of running off it."""
+    fig.update_layout(title=None, template="plotly_white", height=height, width=None, autosize=True,
+                      font={"size": 15}, separators=".,", hoverlabel={"font_size": 15})
+    if fig.layout.margin.t is None and not fig.layout.updatemenus:  # no Plotly title above the plot any more
+        fig.update_layout(margin={"t": 36})
+    div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG,
+                      default_width="100%")
+    heading = html.escape(title).replace("&lt;br&gt;", "<br>")
+    return f'<div class="card chart"><h3 class="chart-title">{heading}</h3>{div}</div>'
 
 
 def table(head: list[str], rows: list[str], table_id: str, *, filters: dict[str, str | None] | None = None,
@@ -142,10 +162,12 @@ def page(name: str, body: str, run: dict, sql: str) -> str:
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="static/style.css"><script src="static/plotly.min.js"></script>
+<link rel="stylesheet" href="static/style.css">
+<script src="static/plotly-basic.min.js"></script><script src="static/plotly-locale-zh-cn.js"></script>
 <script src="static/tables.js" defer></script></head>
 <body><header><h1>{html.escape(PAGES[name])}</h1><nav>{nav}</nav><div class="stamp">{stamp}</div></header>
 <main>{body}</main>
-<footer>金额单位：万元（悬停显示元）。数据为合成示例数据（非真实登记数据）。同样的数字可在数据仓库中查询
-（只读打开 data/warehouse/warehouse.duckdb，或 snapshots/ 中本次运行的快照），例如：
-<pre><code>{html.escape(sql)}</code></pre></footer></body></html>"""
+<footer><p>金额单位：万元（鼠标停在表格金额上显示精确到元的金额；导出的表格另有一列元）。</p>
+<p>本页数据为合成示例数据，不是真实登记数据。本页的数字可在只读发布的数据仓库（或本次运行的快照）中用下面的查询核对：</p>
+<pre><code>-- {html.escape(WAREHOUSE_HINT.format(run_id=run['run_id']))}
+{html.escape(sql)}</code></pre></footer></body></html>"""
