@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from dagster_project.dashboards import forecast_page, overview, policies, quality, regions, scenarios_page
+from dagster_project.dashboards import forecast_page, policies, quality, regions, scenarios_page
 from dagster_project.dashboards.layout import LEVEL_ZH, yi_rounded
 from tests.conftest import enterprise
 
@@ -83,28 +83,7 @@ def test_top_rules_count_each_beneficiary_once_over_regions_and_years(ledger_fro
 LEVELS = ["banner", "central", "city", "region"]  # alphabetical: the order a plain ORDER BY gives
 
 
-def _forecast_tables(conn: duckdb.DuckDBPyConnection, years: list[int]) -> None:
-    n = len(LEVELS)
-    tables(conn, forecast__by_year_level={
-        "payment_year": [y for y in years for _ in LEVELS], "paying_level": LEVELS * len(years),
-        "committed_yuan": [Decimal("100000000.00")] * n * len(years),
-        "forecast_p50_yuan": [Decimal("50000000.00")] * n * len(years),
-        "total_p50_yuan": [Decimal("150000000.00")] * n * len(years)},
-        ledger__liabilities={"payment_year": [2025] * n, "paying_level": LEVELS, "kind": ["spending"] * n,
-                             "amount_yuan": [Decimal("1.00")] * n},
-        forecast__bands={
-            "scope": ["total"] * 2 * len(years), "payment_year": years * 2,
-            "variant": ["with_renewal"] * len(years) + ["without_renewal"] * len(years),
-            "total_p50_yuan": [Decimal("6960000000.00")] * len(years) + [Decimal("1000000000.00")] * len(years),
-            "band_p10_yuan": [Decimal("6200000000.00")] * len(years) + [Decimal("900000000.00")] * len(years),
-            "band_p90_yuan": [Decimal("8400000000.00")] * len(years) + [Decimal("1100000000.00")] * len(years)})
-
-
-def test_overview_table_lists_levels_in_fiscal_order():
-    conn = duckdb.connect()
-    _forecast_tables(conn, [2026, 2027])
-    rows = rows_of(overview.build(conn, RUN, None), "overview-table")
-    assert [r[1] for r in rows] == FISCAL * 2 and [r[0] for r in rows] == ["2026年"] * 4 + ["2027年"] * 4
+# the overview's tables: tests/test_page_overview.py
 
 
 def test_scenarios_table_lists_levels_in_fiscal_order():
@@ -223,24 +202,7 @@ def test_quality_field_names_are_the_contracts_chinese_headers(registry, field, 
     assert quality.field_zh(registry, field) == zh
 
 
-# --- 4. overview headline in 亿元 ------------------------------------------------------------------------------
-
-
-def test_overview_headline_in_yi_at_the_precision_of_its_interval():
-    conn = duckdb.connect()
-    _forecast_tables(conn, [2026, 2027])
-    page = overview.build(conn, RUN, None)
-    card = re.search(r'data-testid="headline-2026">(.*?)</div></div>', page, re.S).group(1)
-    assert 'data-yuan="6960000000.00">69.6 亿元</div>' in card  # exact 元 kept in data-yuan
-    assert "80% 区间 62–84 亿元" in card and "首次运行，无上次数据可比" in card and "万元" not in card
-
-
-def test_overview_change_against_the_last_published_run():
-    conn = duckdb.connect()
-    _forecast_tables(conn, [2026, 2027])
-    page = overview.build(conn, RUN, {2026: 6500000000.0})
-    assert "较上次发布的运行 +4.6 亿元" in page  # 69.6 − 65.0
-    assert page.count("上次发布的运行无此年度数据") == 1  # 2027 was not in that run's forecast
+# --- 4. 亿元 at the precision of the interval (the overview's headlines: tests/test_page_overview.py) -------
 
 
 @pytest.mark.parametrize(("yuan", "low", "high", "shown"), [

@@ -7,28 +7,15 @@ from pathlib import Path
 
 import duckdb
 
-from . import forecast_page, overview, policies, quality, regions, scenarios_page
+from . import changes, forecast_page, overview, policies, quality, regions, scenarios_page
 from .layout import load_doc_names, write_static
-
-
-def previous_totals(published: Path | None) -> dict[int, float] | None:
-    """Budget spending per forecast year in the last published warehouse (for "change since the previous run");
-    None when no run was ever published (the first run has nothing to compare with)."""
-    if published is None or not published.exists():
-        return None
-    try:
-        with duckdb.connect(str(published), read_only=True) as prev:
-            rows = prev.execute("SELECT payment_year, sum(total_p50_yuan) FROM forecast.by_year_level GROUP BY 1")
-            return {int(y): float(v) for y, v in rows.fetchall()}
-    except duckdb.Error:  # an older warehouse without a forecast
-        return {}
 
 
 def build_site(conn: duckdb.DuckDBPyConnection, out: Path, run: dict, published: Path | None = None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     write_static(out)
     load_doc_names(conn)  # layout.doc_name: documents by their short Chinese names on every page
-    pages = {"index.html": overview.build(conn, run, previous_totals(published)),
+    pages = {"index.html": overview.build(conn, run, changes.read_published(published)),
              "regions.html": regions.build(conn, run), "policies.html": policies.build(conn, run),
              "forecast.html": forecast_page.build(conn, run), "scenarios.html": scenarios_page.build(conn, run),
              "quality.html": quality.build(conn, run)}
