@@ -85,8 +85,10 @@ def write_warehouse(path: Path) -> Path:
                      status VARCHAR, code_version VARCHAR, catalogue_version VARCHAR, parameters JSON)""")
         c.execute("INSERT INTO audit.runs VALUES (?, TIMESTAMPTZ '2026-11-27 18:00:00+00', NULL, 'started', "
                   "'c0de001', ?, '{}')", [RUN["run_id"], RUN["catalogue_version"]])
-        c.execute("CREATE TABLE audit.input_files (run_id VARCHAR, file VARCHAR, registry VARCHAR, sha256 VARCHAR)")
-        c.executemany("INSERT INTO audit.input_files VALUES (?, ?, ?, ?)", [(RUN["run_id"], *f) for f in INPUTS])
+        c.execute("""CREATE TABLE audit.input_files (run_id VARCHAR, file VARCHAR, registry VARCHAR, sha256 VARCHAR,
+                     status VARCHAR)""")
+        c.executemany("INSERT INTO audit.input_files VALUES (?, ?, ?, ?, 'read')",
+                      [(RUN["run_id"], *f) for f in INPUTS])
     return path
 
 
@@ -324,13 +326,15 @@ def test_a_new_code_version_or_forecast_setting_is_tagged_model(now_db, tmp_path
         "UPDATE forecast.liabilities SET amount_p50 = 290000000 WHERE rule_id = 'NMG2024-01' "
         "AND paying_level = 'region' AND payment_year = 2027"])
     page = page_with(now_db, code)
-    assert re.findall(r'data-testid="change-tag">【(\S+?)】', page) == ["模型"] and "程序版本 c0de000 → c0de001" in page
+    assert re.findall(r'data-testid="change-tag">【(\S+?)】', page) == ["模型"]
+    assert by_testid(page, "change-tag")[1] == "【模型】程序版本 c0de000 → c0de001"
     assert rows_of(page, "change-rules")[0][:4] == ["NMG2024-01", "规上工业企业奖励", "自治区2024政策清单", "模型"]
     setting = previous_of(now_db, tmp_path / "setting.duckdb", [
         *PUBLISHED, "UPDATE forecast.assumptions SET assumption = '驱动因素模型：naive' WHERE topic = 'models'"])
     page = page_with(now_db, setting)
     assert re.findall(r'data-testid="change-tag">【(\S+?)】', page) == ["模型"] and "预测设定有变化" in page
-    same = page_with(now_db, previous_of(now_db, tmp_path / "same.duckdb", PUBLISHED))
+    lock_file = "INSERT INTO audit.input_files VALUES ('run-prev-0001', '~$projects.xlsx', NULL, '', 'skipped')"
+    same = page_with(now_db, previous_of(now_db, tmp_path / "same.duckdb", [*PUBLISHED, lock_file]))
     assert "两次运行的登记数据、政策目录和模型均未变化" in same and "没有政策的测算金额发生变化" in same
 
 

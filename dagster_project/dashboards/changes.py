@@ -65,10 +65,9 @@ def snapshot(conn: duckdb.DuckDBPyConnection, run_id: str | None = None) -> Snap
     snap = Snapshot(missing=[t for t in [*NEEDED, "audit.runs", "audit.input_files"] if not _has(conn, t)])
     _read_run(conn, snap, run_id)
     if "audit.input_files" not in snap.missing:
-        snap.inputs = frozenset(conn.execute(  # the build database keeps every run's files: this run's only
-            """SELECT file, sha256, registry FROM audit.input_files
-               WHERE sha256 IS NOT NULL AND (run_id = ? OR ? IS NULL)""",
-            [snap.run_id, snap.run_id]).fetchall())
+        snap.inputs = frozenset(conn.execute(  # the build database keeps every run's files: this run's only;
+            """SELECT file, sha256, registry FROM audit.input_files  -- and those read (not a skipped lock file)
+               WHERE status = 'read' AND (run_id = ? OR ? IS NULL)""", [snap.run_id, snap.run_id]).fetchall())
     snap.settings = _settings(conn)
     if "forecast.bands" not in snap.missing:
         rows = conn.execute("""SELECT scope, payment_year, paying_level, total_p50_yuan FROM forecast.bands
@@ -154,17 +153,22 @@ def run_tags(now: Snapshot, prev: Snapshot) -> dict[str, str]:
     if now.inputs is not None and prev.inputs is not None and now.inputs != prev.inputs:
         changed = {f: REGISTRIES[r].zh if r in REGISTRIES else f for f, _, r in now.inputs ^ prev.inputs}
         tags[DATA] = (f"登记文件有变化：{len(changed)} 个文件新增、删除或内容不同（"
-                      f"{'、'.join(sorted(set(changed.values())))}）")
+                      f"{html.escape('、'.join(sorted(set(changed.values()))))}）")
     if now.catalogue_version != prev.catalogue_version:
-        tags[CATALOGUE] = f"政策目录版本 {prev.catalogue_version or '未记录'} → {now.catalogue_version}"
+        tags[CATALOGUE] = f"政策目录版本 {_code(prev.catalogue_version)} → {_code(now.catalogue_version)}"
     model = []
     if now.code_version and prev.code_version and now.code_version != prev.code_version:
-        model.append(f"程序版本 {prev.code_version} → {now.code_version}")
+        model.append(f"程序版本 {_code(prev.code_version)} → {_code(now.code_version)}")
     if now.settings is not None and prev.settings is not None and now.settings != prev.settings:
         model.append("预测设定有变化（预测页所列的预测期、驱动因素模型、区间或续发假定）")
     if model:
         tags[MODEL] = "；".join(model)
     return tags
+
+
+def _code(identifier: str | None) -> str:
+    """A version or id as code (not prose), escaped; 未记录 when the warehouse has none."""
+    return f"<code>{html.escape(identifier)}</code>" if identifier else "未记录"
 
 
 def rule_changed(rule: str, now: Snapshot, prev: Snapshot) -> bool:
@@ -281,8 +285,8 @@ def panel(now: Snapshot, prev: Snapshot | None, years: list[int]) -> str:
         return _card(f'<p data-testid="previous-run">{html.escape(said)}</p>')
     tags = run_tags(now, prev)
     intro = (f'<p data-testid="previous-run">上次发布的运行：<span data-testid="previous-run-date">'
-             f"{finished_text(prev.finished_at)}</span>，运行编号 <span data-testid='previous-run-id'>"
-             f"{html.escape(prev.run_id or '未记录')}</span>。</p>")
+             f"{finished_text(prev.finished_at)}</span>，运行编号 <code data-testid='previous-run-id'>"
+             f"{html.escape(prev.run_id or '未记录')}</code>。</p>")
     span = f"{years[0]}–{years[-1]}年" if len(years) > 1 else f"{years[0]}年"
     body = [intro, _tag_list(tags), _missing(prev)]
     comparable = not {"forecast.liabilities", "catalogue.rules"} & {*prev.missing, *now.missing}
@@ -305,7 +309,7 @@ def _card(inner: str) -> str:
 def _tag_list(tags: dict[str, str]) -> str:
     if not tags:
         return "<p>两次运行的登记数据、政策目录和模型均未变化。</p>"
-    items = "".join(f'<li data-testid="change-tag">【{t}】{html.escape(text)}</li>' for t, text in tags.items())
+    items = "".join(f'<li data-testid="change-tag">【{t}】{text}</li>' for t, text in tags.items())
     return f"<p>两次运行之间的变化（变化原因按此标注）：</p><ul>{items}</ul>"
 
 
