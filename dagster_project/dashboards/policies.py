@@ -156,23 +156,31 @@ def _top_table(top: list[tuple], totals: dict[int, Decimal], focus: int | None) 
 
 
 def _document_chart(by_doc: list[tuple], focus: int | None) -> str:
-    """Cost per document, one year at a time (a dropdown, the first forecast year shown first)."""
+    """Cost per document, split specified or on the default split, one year at a time (a dropdown, the first
+    forecast year shown first); horizontal, so the documents' Chinese names stay readable on a phone."""
     years = sorted({r[0] for r in by_doc})
     if not years:
         return ""
+    parts = (("分担比例明确", "#8b1e1e", lambda a, u: a - u), (UNSPLIT + "（按默认比例）", "#e59866", lambda a, u: u))
     styles = []
     for y in years:
         rows = [r for r in by_doc if r[0] == y]  # already by amount, largest first
-        styles.append({"x": [[doc_name(r[2]) for r in rows]], "y": [[float(r[3]) / 10000 for r in rows]],
-                       "customdata": [[f"{r[3]:,.2f}" for r in rows]]})
+        styles.append({"y": [[doc_name(r[2]) for r in rows] for _ in parts],
+                       "x": [[float(part(r[3], r[4])) / 10000 for r in rows] for _, _, part in parts],
+                       "customdata": [[f"{part(r[3], r[4]):,.2f}" for r in rows] for _, _, part in parts]})
     active = years.index(focus) if focus in years else len(years) - 1
-    fig = go.Figure(go.Bar(x=styles[active]["x"][0], y=styles[active]["y"][0], marker_color="#8b1e1e",
-                           customdata=styles[active]["customdata"][0],
-                           hovertemplate="%{x}<br>%{y:,.2f} 万元（%{customdata} 元）<extra></extra>"))
-    fig.update_layout(xaxis={"title": "文件", "automargin": True, "tickangle": -30},
-                      yaxis={"tickformat": ",.0f", "title": "金额（万元）"}, margin={"t": 56},
+    fig = go.Figure()
+    for i, (name, colour, _) in enumerate(parts):
+        fig.add_bar(orientation="h", name=name, marker_color=colour, y=styles[active]["y"][i],
+                    x=styles[active]["x"][i], customdata=styles[active]["customdata"][i],
+                    hovertemplate=f"%{{y}} · {name}：%{{x:,.2f}} 万元（%{{customdata}} 元）<extra></extra>")
+    fig.update_layout(barmode="stack", yaxis={"autorange": "reversed", "automargin": True},
+                      xaxis={"tickformat": ",.0f"}, margin={"t": 56},
+                      legend={"orientation": "h", "y": -0.06, "yanchor": "top", "traceorder": "normal"},
                       updatemenus=year_menu([f"{y}年" for y in years], active, styles))
-    return chart(fig, "policies-by-document", "各文件政策兑现资金（万元；右上角选择年度，预测年度为中位数）", 520)
+    count = max(len([r for r in by_doc if r[0] == y]) for y in years)
+    return chart(fig, "policies-by-document", "各文件政策兑现资金（万元；右上角选择年度，预测年度为中位数）",
+                 max(380, 160 + 34 * count))
 
 
 def _document_table(by_doc: list[tuple], ledger_docs: list[tuple], focus: int | None) -> str:
