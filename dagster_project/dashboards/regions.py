@@ -110,7 +110,7 @@ def _headline(payers: dict[int, dict[str, Payer]], focus: int | None, word: str)
     biggest.sort(key=lambda x: -x[1])
     named = "；".join(f"{html.escape(g)} {yi(a)} 亿元（{pct(a, total)}）" for g, a in biggest[:3])
     return (f"<p>{word}合计 <b data-testid='regions-year-total' data-yuan='{total}'>{yi(total)} 亿元</b>。"
-            f"承担最多的盟市（市本级加所属旗区）：{named}。</p>")
+            + (f"承担最多的盟市（市本级加所属旗区）：{named}。" if named else "") + "</p>")
 
 
 def _groups(year: dict[str, Payer]) -> dict[str, list[Payer]]:
