@@ -39,6 +39,9 @@ YEARS_MAX = 10  # horizon, selection origins, pool and holdout years: about ten 
 QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
 MODELS = ("ets_damped", "drift_damped", "theta", "naive", "arima_010_drift")  # names allowed in `models`
 DEFAULT_MODELS = MODELS[:4]  # the combination chosen on public data (docs/forecast.md, "The method")
+# the models by the names the assumptions (and the dashboards) give them in Chinese
+MODEL_ZH = {"ets_damped": "阻尼趋势指数平滑", "drift_damped": "阻尼漂移", "theta": "θ法", "naive": "沿用上年值",
+            "arima_010_drift": "带漂移的随机游走"}
 PATH_LINE_KEYS = ["payment_year", "paying_level", "paying_region_code", "rule_id", "document", "kind",
                   "split_specified"]
 
@@ -258,9 +261,7 @@ def assumptions(cat: Catalogue, cfg: ForecastConfig, win: Window) -> pl.DataFram
     """The stated assumptions the dashboards show next to the forecast."""
     rows = [{"topic": "window", "subject": "", "assumption":
              f"最近完整年度 {win.last_complete} 年；预测 {win.years[0]}–{win.years[-1]} 年（{cfg.horizon_years} 年）"},
-            {"topic": "models", "subject": "", "assumption":
-             f"驱动因素模型：{', '.join(cfg.models)} 的加权组合，权重为最近 {cfg.selection_origins} 个滚动起点"
-             "在各预测年上平均绝对误差的倒数；单个驱动因素的区间取组合自身滚动起点误差（t 分布）"},
+            {"topic": "models", "subject": "", "assumption": _models_text(cfg)},
             {"topic": "intervals", "subject": "", "assumption":
              "区间：五条分位数路径（各驱动因素取同一分位数）逐条经条款公式计算，含封顶与分档；合计的区间由各驱动因素"
              "按历史增长相关性联合抽样 2000 条路径得出（每条规则随其主要驱动因素变动，同一驱动因素各年取同一分位数）"}]
@@ -270,6 +271,15 @@ def assumptions(cat: Catalogue, cfg: ForecastConfig, win: Window) -> pl.DataFram
     rows += [{"topic": "validity", "subject": doc, "assumption": "按文本或目录所列有效期截止，期满后不再计入"}
              for doc in lapsing]
     return pl.DataFrame(rows)
+
+
+def _models_text(cfg: ForecastConfig) -> str:
+    """The driver models in Chinese (MODEL_ZH): one model alone, or the weighted combination and its weights."""
+    names = "、".join(MODEL_ZH[m] for m in cfg.models)
+    if len(cfg.models) == 1:
+        return f"驱动因素模型：{names}（单一模型）；区间取该模型自身滚动起点误差（t 分布）"
+    return (f"驱动因素模型：{names}的加权组合，权重为最近 {cfg.selection_origins} 个滚动起点在各预测年上平均绝对误差的"
+            "倒数；单个驱动因素的区间取组合自身滚动起点误差（t 分布）")
 
 
 def reconciliation_failures(conn: duckdb.DuckDBPyConnection) -> list[str]:

@@ -1,8 +1,13 @@
-"""数据质量: rows in, accepted and quarantined, per file and per run, and the quarantine by reason."""
+"""数据质量: rows in, accepted and quarantined, per file and per run, and the quarantine by reason.
+
+Everything shown is Chinese: registries, fields and statuses by their Chinese names; the reasons and messages the
+readers wrote keep their meaning with developer paths and file-format words put in Chinese (reason_zh); what the
+staff must type or find as written (file and sheet names, encodings, settings) is shown as code."""
 
 from __future__ import annotations
 
 import html
+import re
 
 import duckdb
 import plotly.graph_objects as go
@@ -20,6 +25,45 @@ SELECT run_id, started_at, finished_at, status FROM audit.runs ORDER BY finished
 
 
 STATUS = {"read": "已读取", "refused": "已拒收（阻止发布）"}
+FORMAT_ZH = {"xlsx": "电子表格工作簿", "parquet": "列式数据文件"}  # audit.input_files.encoding of files without text
+# reference tables of seeds/reference/ by the names the bureau knows them by
+REFERENCE_ZH = {"regions": "区划代码表", "industries": "行业代码表", "metrics": "指标代码表",
+                "project_types": "项目类型代码表", "targets": "规划目标表"}
+# developer paths and file-format words in reasons and messages, in Chinese (longest first)
+WORDING = [(re.compile(r"\s?(?:seeds/reference/)?(" + "|".join(REFERENCE_ZH) + r")\.csv\s?"),
+            lambda m: REFERENCE_ZH[m.group(1)]),
+           (re.compile(r"\s?YYYY-MM-DD"), lambda m: "年-月-日，如 2024-05-01"),
+           (re.compile(r"见 value 列"), lambda m: "见隔离记录中的原值"),
+           (re.compile(r"\s?Excel (错误值|日期序列号)"), lambda m: f"表格{m.group(1)}"),
+           (re.compile(r"\s?(?:Excel/WPS|Excel)\s?"), lambda m: "电子表格软件"),
+           (re.compile(r"深度隐藏工作表（veryHidden）"), lambda m: "深度隐藏工作表")]
+# written as the staff type or find them: file names, encodings, formats, settings; shown as code
+LITERAL = re.compile(r"[\w.~$-]+\.(?:csv|tsv|txt|xlsx|xls|parquet)\b|\.xlsx?\b|\bNMG_[A-Z_]+\b|"
+                     r"\b(?:UTF-8|UTF-16|GBK|GB18030|CSV|XML|xlsx)\b")
+
+
+def reason_zh(text: str | None) -> str:
+    """A reason or message in Chinese: developer paths and format words replaced (WORDING); plain text."""
+    out = safe_text(text)
+    for pattern, repl in WORDING:
+        out = pattern.sub(repl, out)
+    return out
+
+
+def prose(text: str | None) -> str:
+    """reason_zh as HTML, with file names, encodings and settings as <code> (written as the staff find them)."""
+    return LITERAL.sub(lambda m: f"<code>{m.group(0)}</code>", html.escape(reason_zh(text)))
+
+
+def _code(text: str | None) -> str:
+    return f"<code>{html.escape(safe_text(text))}</code>" if text else ""
+
+
+def format_zh(encoding: str | None) -> str:
+    """audit.input_files.encoding: a workbook or data file by its kind; a text file's encoding as written."""
+    if not encoding:
+        return "—"
+    return FORMAT_ZH.get(encoding) or f"文本，编码 <code>{html.escape(encoding)}</code>"
 ARRIVAL = {"ok": "正常", "missing": "未到（阻止发布）", "held": "较上次发布骤降，待人工确认（阻止发布）",
            "confirmed": "骤降，已人工确认"}
 
@@ -35,23 +79,24 @@ def _files_card(conn: duckdb.DuckDBPyConnection, rid: str) -> str:
                                    COALESCE(message, ''), sha256
                             FROM audit.input_files WHERE run_id = ? AND status IN ('read', 'refused')
                             ORDER BY registry, file""", [rid]).fetchall()
-    rows = [f"<tr><td class='text'>{html.escape(safe_text(f))}</td><td class='text'>{_zh(r)}</td>"
-            f"<td class='text'>{html.escape(e or '')}</td>"
-            f"<td class='text'>{html.escape(safe_text(sh))}{_skipped(sk)}</td>"
+    rows = [f"<tr><td class='text'>{_code(f)}</td><td class='text'>{_zh(r)}</td>"
+            f"<td class='text'>{format_zh(e)}</td>"
+            f"<td class='text'>{_code(sh)}{_skipped(sk)}</td>"
             f"<td data-testid='rows-in-{html.escape(safe_text(f))}'>{n or 0:,}</td>"
             f"<td>{a or 0:,}</td><td>{q or 0:,}</td><td>{b:,}</td>"
-            f"<td class='text'>{STATUS.get(s, s)} {html.escape(safe_text(m))}</td>"
+            f"<td class='text'>{STATUS.get(s, s)} {prose(m)}</td>"
             f"<td class='text'><code>{html.escape((h or '')[:12])}</code></td></tr>"
             for f, r, e, sh, sk, n, a, q, b, s, m, h in files]
+    head = ["文件", "登记库", "格式（编码）", "工作表", "记录数", "接受", "隔离", "空行", "状态", "校验值（前12位）"]
     return f"""<div class="card"><h2>本次运行的输入文件</h2>
-{table(["文件", "登记库", "编码", "工作表", "记录数", "接受", "隔离", "空行", "状态", "SHA-256"], rows, "files-table")}
+{table(head, rows, "files-table")}
 <p>记录数按文件字节（或工作表中有内容的行）独立清点，不依赖解析器；每个文件：记录数 = 接受 + 隔离。空行不是记录，
 单列计数。被整体拒收的文件写明原因，并阻止本次发布。</p></div>
 """
 
 
 def _skipped(sheets: str) -> str:
-    return f"<br>未读：{html.escape(safe_text(sheets))}" if sheets else ""
+    return f"<br>未读：{_code(sheets)}" if sheets else ""
 
 
 def _not_read_card(conn: duckdb.DuckDBPyConnection, rid: str) -> str:
@@ -59,8 +104,8 @@ def _not_read_card(conn: duckdb.DuckDBPyConnection, rid: str) -> str:
     rows = conn.execute("""SELECT file, status, message FROM audit.input_files WHERE run_id = ?
                            AND status IN ('skipped', 'unknown') ORDER BY status, file""", [rid]).fetchall()
     kind = {"skipped": "临时、锁定或备份文件：已跳过", "unknown": "未识别的文件：不属于任何登记库，未读取"}
-    cells = [f"<tr><td class='text'>{html.escape(safe_text(f))}</td><td class='text'>{kind.get(s, s)}</td>"
-             f"<td class='reason'>{html.escape(safe_text(m))}</td></tr>" for f, s, m in rows]
+    cells = [f"<tr><td class='text'>{_code(f)}</td><td class='text'>{kind.get(s, s)}</td>"
+             f"<td class='reason'>{prose(m)}</td></tr>" for f, s, m in rows]
     return f"""<div class="card"><h2>接收目录中未读取的文件</h2>
 {table(["文件", "类别", "说明"], cells, "not-read-table")}
 <p>这些文件不阻止发布：它们不属于任何登记库的数据。若其中有登记库的导出，请按约定重命名后重新运行。</p></div>
@@ -79,8 +124,9 @@ def _arrivals_card(conn: duckdb.DuckDBPyConnection, rid: str) -> str:
     since = f"上次发布的运行：<code>{html.escape(previous[:8])}</code>" if previous else "此前没有已发布的运行。"
     return f"""<div class="card"><h2>各登记库到达情况</h2>
 {table(["登记库", "读取文件数", "本次接受行数", "上次发布接受行数", "变化", "状态"], cells, "arrivals-table")}
-<p>数据约定中的每个登记库都必须到达，否则本次不发布。接受行数较上次发布下降超过设定比例（NMG_MAX_ROW_DROP_SHARE）
-时，本次暂不发布，待人工核实后设置 NMG_CONFIRM_DROP 重新运行。{since}</p></div>
+<p>数据约定中的每个登记库都必须到达，否则本次不发布。接受行数较上次发布下降超过设定比例（设置项
+<code>NMG_MAX_ROW_DROP_SHARE</code>）时，本次暂不发布，待人工核实后设置 <code>NMG_CONFIRM_DROP</code>
+重新运行。{since}</p></div>
 """
 
 
@@ -123,12 +169,12 @@ def _quarantine_card(conn: duckdb.DuckDBPyConnection, rid: str) -> str:
     reasons = conn.execute(QUARANTINE_ROWS, [rid]).fetchall()
     total = conn.execute("SELECT count(DISTINCT (file, sheet, source_row)) FROM audit.quarantine WHERE run_id = ?",
                          [rid]).fetchone()[0]
-    labels = [f"{_zh(r)}·{field_zh(r, f)}：{why}" for r, f, why, _ in reasons]
+    labels = [f"{_zh(r)}·{field_zh(r, f)}：{reason_zh(why)}" for r, f, why, _ in reasons]
     fig = go.Figure(go.Bar(y=labels[::-1], x=[n for *_, n in reasons][::-1], orientation="h", marker_color="#8b1e1e",
                            hovertemplate="%{y}<br>%{x:,} 行<extra></extra>"))
     fig.update_layout(xaxis_title="隔离行数（按文件、工作表和行号计，每行只计一次）", margin={"l": 420})
     rows = [f"<tr><td class='text'>{_zh(r)}</td><td class='text'>{html.escape(field_zh(r, f))}</td>"
-            f"<td class='reason'>{html.escape(why)}</td><td>{n:,}</td></tr>" for r, f, why, n in reasons]
+            f"<td class='reason'>{html.escape(reason_zh(why))}</td><td>{n:,}</td></tr>" for r, f, why, n in reasons]
     title = "本次运行被隔离的行数，按原因（一行有多个原因时计入每个原因）"
     return f"""{chart(fig, "quarantine-reasons", title, 220 + 32 * max(len(reasons), 1))}
 <div class="card"><p>本次运行共隔离 <span data-testid="quarantined-rows">{total:,}</span> 行
@@ -152,7 +198,7 @@ def _runs_card(conn: duckdb.DuckDBPyConnection, rid: str) -> str:
             for r, t, s, k, n, a, q in runs]
     return f"""<div class="card"><h2>历次运行</h2>
 {table(["运行", "完成时间", "状态", "文件数", "输入行", "接受", "隔离"], rows, "runs-table")}
-<p>状态取自 audit.runs：已发布、失败（注明失败的步骤，悬停显示错误）、已结束未发布、已中断。</p></div>"""
+<p>状态取自运行记录：已发布、失败（注明失败的步骤，鼠标停留显示错误）、已结束未发布、已中断。</p></div>"""
 
 
 def build(conn: duckdb.DuckDBPyConnection, run: dict) -> str:
