@@ -247,7 +247,8 @@ def _backtest(conn: duckdb.DuckDBPyConnection) -> str:
     first = data.row(0, named=True)
     return (f"<p>以 {first['fitted_on']} 年数据拟合，预测 {first['held_out']} 年，与实际比较"
             "（现行条款按全部年度有效计算，排除政策起止时间的影响）。</p>"
-            + table(["层级", "方法", "平均绝对误差（万元）", "平均绝对百分比误差"], rows, "backtest-table"))
+            + table(["层级", "方法", "平均绝对误差（万元）", "平均绝对百分比误差"], rows, "backtest-table",
+                    filters={"层级": None}))
 
 
 def _fiscal(data: pl.DataFrame, first: str | None) -> pl.DataFrame:

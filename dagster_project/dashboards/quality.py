@@ -179,7 +179,7 @@ def _quarantine_card(conn: duckdb.DuckDBPyConnection, rid: str) -> str:
     return f"""{chart(fig, "quarantine-reasons", title, 220 + 32 * max(len(reasons), 1))}
 <div class="card"><p>本次运行共隔离 <span data-testid="quarantined-rows">{total:,}</span> 行
 （等于上表各文件“隔离”列之和）。一行可能因多个字段或原因被隔离，因此下表各原因的行数之和可能大于隔离行数。</p>
-{table(["登记库", "字段", "原因", "行数"], rows, "reasons-table")}</div>
+{table(["登记库", "字段", "原因", "行数"], rows, "reasons-table", filters={"登记库": None}, search=True)}</div>
 """
 
 
