@@ -1,12 +1,17 @@
 """The published dashboard site in a real browser (Debian's headless Chromium, driven by Playwright) with the
 network off: no console errors, every chart rendered, the figures shown equal the warehouse's, the links work,
-and it works from disk and from a plain web server. Screenshots of every page are kept as test artefacts
-(NMG_TEST_ARTIFACTS, default test-artifacts/screenshots/)."""
+and it works from disk and from a plain web server; every page is in Chinese (a handful of ASCII words at most
+outside code blocks and rule ids), fits a 390 px phone without sideways scrolling and lists levels in the fiscal
+order 中央 → 自治区 → 盟市 → 旗区; the tables filter, sort, search and export. Screenshots of every page at desktop
+(1366×768) and phone (390×844) size are kept as test artefacts (NMG_TEST_ARTIFACTS, default
+test-artifacts/screenshots/<page>-desktop.png and <page>-phone.png)."""
 
 from __future__ import annotations
 
+import csv
 import functools
 import http.server
+import io
 import os
 import re
 import shutil
@@ -25,6 +30,12 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(os.environ.get("NMG_TEST_ARTIFACTS", REPO_ROOT / "test-artifacts" / "screenshots"))
+DESKTOP, PHONE = {"width": 1366, "height": 768}, {"width": 390, "height": 844}
+MAX_ASCII_WORDS = 5  # "a handful": a stray label, never a reason, a description or a field name in English
+FILE_FORMATS = {"CSV", "Excel"}  # the names of the files the site hands out (下载Excel, 导出CSV), not English prose
+RULE_ID = re.compile(r"[A-Z][A-Z0-9-]*-\d+[A-Z0-9]*")  # NMG2024-11A, ORD-FTRADE-07: identifiers, like code
+HEX_ID = re.compile(r"\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b|\b[0-9a-f]{16,64}\b")  # run ids, hashes
+ASCII_WORD = re.compile(r"[A-Za-z]{3,}")
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +64,9 @@ def browser():
         b.close()
 
 
-def open_page(browser, url: str, allowed_prefix: str):
+def open_page(browser, url: str, allowed_prefix: str, viewport: dict = DESKTOP):
     """A page with every request outside `allowed_prefix` refused (no network), and its errors collected."""
-    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    ctx = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
     page = ctx.new_page()
     page.errors, page.refused = [], []
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
@@ -77,6 +88,85 @@ def yuan(page, test_id: str) -> Decimal:
     return Decimal(page.get_by_test_id(test_id).get_attribute("data-yuan"))
 
 
+def charts_drawn(page) -> None:
+    """Wait until every Plotly chart of the page has drawn its plot area."""
+    page.wait_for_function("() => [...document.querySelectorAll('.plotly-graph-div')]"
+                           ".every(d => d.querySelector('.main-svg'))")
+
+
+# The page's text as a reader meets it: tables (every row, also those a filter hides or a folded section holds),
+# headings, notes and the charts' own text (axes, legends); not the SQL and code blocks, the run stamp's
+# identifiers, the options of the tables' selectors (copies of cell texts), scripts and styles.
+READER_TEXT = """() => {
+  const body = document.body.cloneNode(true);
+  body.querySelectorAll('script, style, pre, code, select, noscript, template, #run-id, #catalogue-version')
+      .forEach(e => e.remove());
+  const walk = document.createTreeWalker(body, NodeFilter.SHOW_TEXT), parts = [];
+  while (walk.nextNode()) parts.push(walk.currentNode.nodeValue);
+  return parts.join(' ');  // one text node's words never run into the next cell's
+}"""
+
+
+def ascii_words(text: str) -> list[str]:
+    text = HEX_ID.sub(" ", RULE_ID.sub(" ", text))
+    return [w for w in ASCII_WORD.findall(text) if w not in FILE_FORMATS]
+
+
+# Every place that lists levels, read in the order a reader meets them, with what is out of the fiscal order:
+# table headers (each run of adjacent headers starting with a level's name, after the first column, which names
+# the rows: 旗区（园区）, 盟市), the rows of a level column (one whose header names
+# 层级, or whose cells are all level names) within each group of equal cells to its left, the items of every
+# chart legend (top to bottom, left to right) and any element marked data-level-order.
+LEVEL_ORDER_PROBLEMS = """() => {
+  const LV = ['中央', '自治区', '盟市', '旗区'];
+  const starts = t => LV.findIndex(l => t.trim().startsWith(l));
+  const exact = t => LV.indexOf(t.trim());
+  const sorted = seq => seq.every((v, i) => i === 0 || v >= seq[i - 1]);
+  const problems = [];
+  document.querySelectorAll('table').forEach(tab => {
+    const heads = [...(tab.tHead ? tab.tHead.rows[0].cells : tab.rows[0].cells)].map(c => c.textContent.trim());
+    let run = [];
+    heads.slice(1).concat(['']).forEach(h => {
+      if (starts(h) >= 0) { run.push(h); return; }
+      if (!sorted(run.map(starts))) problems.push(`表 ${tab.id} 的表头：${run.join('、')}`);
+      run = [];
+    });
+    const rows = [...tab.tBodies].flatMap(b => [...b.rows]);
+    heads.forEach((h, col) => {
+      const cells = rows.map(r => r.cells[col]).filter(c => c && c.textContent.trim());
+      const levelCells = cells.filter(c => exact(c.textContent) >= 0);
+      const isLevelColumn = /层级/.test(h) || (levelCells.length === cells.length &&
+                            new Set(levelCells.map(c => c.textContent.trim())).size >= 2);
+      if (!isLevelColumn) return;
+      const groups = new Map();
+      rows.forEach(r => {
+        if (!r.cells[col] || exact(r.cells[col].textContent) < 0) return;
+        const key = [...r.cells].slice(0, col).map(c => c.textContent.trim()).join('|');
+        if (!groups.has(key)) groups.set(key, []);
+        groups.get(key).push(r.cells[col].textContent.trim());
+      });
+      groups.forEach((seq, key) => {
+        if (!sorted(seq.map(exact))) problems.push(`表 ${tab.id} 的「${h}」列（${key || '全表'}）：${seq.join('、')}`);
+      });
+    });
+  });
+  document.querySelectorAll('.js-plotly-plot').forEach(gd => {
+    const items = [...gd.querySelectorAll('.legend .traces')].map(t => {
+      const r = t.getBoundingClientRect();
+      return {top: Math.round(r.top), left: r.left, text: t.textContent.trim()};
+    }).sort((a, b) => a.top - b.top || a.left - b.left);
+    const named = items.filter(i => starts(i.text) >= 0);
+    if (!sorted(named.map(i => starts(i.text))))
+      problems.push(`图 ${gd.id} 的图例：${named.map(i => i.text).join('、')}`);
+  });
+  document.querySelectorAll('[data-level-order]').forEach(e => {
+    const seq = e.textContent.match(/中央|自治区|盟市|旗区/g) || [];
+    if (!sorted(seq.map(exact))) problems.push(`${e.tagName} ${e.id}：${seq.join('、')}`);
+  });
+  return problems;
+}"""
+
+
 @pytest.mark.parametrize("name", list(PAGES))
 def test_every_page_renders_offline_without_errors(site, browser, name):
     out, _ = site
@@ -93,8 +183,115 @@ def test_every_page_renders_offline_without_errors(site, browser, name):
     assert re.search(r"运行编号 \S+ · 生成时间 .+ · 政策目录版本 [0-9a-f]{16}", stamp)
     assert "SELECT" in page.locator("footer pre").inner_text()  # how to reach the same figures
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name.removesuffix('.html')}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name.removesuffix('.html')}-desktop.png"), full_page=True)
     page.context.close()
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_is_in_chinese(site, browser, name):
+    out, _ = site
+    page = open_page(browser, (out / name).as_uri(), "file://")
+    charts_drawn(page)
+    words = ascii_words(page.evaluate(READER_TEXT))
+    page.context.close()
+    assert len(words) <= MAX_ASCII_WORDS, f"{name}：{len(words)} 个英文词：{' '.join(words[:200])}"
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_fits_a_phone(site, browser, name):
+    out, _ = site
+    page = open_page(browser, (out / name).as_uri(), "file://", PHONE)
+    charts_drawn(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name.removesuffix('.html')}-phone.png"), full_page=True)
+    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap, pre'))
+        .slice(0, 8).map(e => `${e.tagName}.${e.getAttribute('class') || ''} ${(e.textContent || '').slice(0, 30)}`)""")
+    assert page.errors == []
+    page.context.close()
+    assert width <= inner, f"{name} 在 {inner} px 宽的手机上横向溢出到 {width} px：{wide}"
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_lists_levels_in_fiscal_order(site, browser, name):
+    out, _ = site
+    page = open_page(browser, (out / name).as_uri(), "file://")
+    charts_drawn(page)
+    problems = page.evaluate(LEVEL_ORDER_PROBLEMS)
+    page.context.close()
+    assert problems == [], f"{name} 的层级不按 中央、自治区、盟市、旗区 排列：{problems}"
+
+
+def rows_shown(block) -> tuple[int, int]:
+    shown, total = re.fullmatch(r"显示 (\d+) / (\d+) 行", block.locator(".row-count").inner_text()).groups()
+    assert int(shown) == block.locator("tbody tr:visible").count()
+    return int(shown), int(total)
+
+
+def test_a_table_filters_sorts_searches_and_exports(site, browser):
+    """On the first table with a year selector: the year filters the rows, a header click sorts them (again:
+    the other way), the search box narrows them, and 导出CSV downloads the rows shown, with a BOM and the header."""
+    out, _ = site
+    for name in PAGES:
+        page = open_page(browser, (out / name).as_uri(), "file://")
+        year = page.locator(".table-tools select[data-column$='年度']")
+        if year.count():
+            break
+        page.context.close()
+    else:
+        pytest.fail("没有一个表格有年度选择（layout.table(..., filters={'支付年度': ...})）")
+    year = year.first
+    block = page.locator(".table-block").filter(has=year).first
+    column = year.get_attribute("data-column")
+    heads = block.locator("thead th").all_inner_texts()
+    col = heads.index(column)
+    year.select_option("")
+    shown, total = rows_shown(block)
+    assert shown == total > 0
+    years = [v for v in year.locator("option").evaluate_all("os => os.map(o => o.value)") if v]
+    assert len(years) >= 2, f"{name} 的{column}只有 {years}"
+    year.select_option(years[-1])
+    shown, _ = rows_shown(block)
+    cells = block.locator(f"tbody tr:visible td:nth-child({col + 1})").all_inner_texts()
+    assert 0 < shown < total and set(cells) == {years[-1]}
+
+    money = next(i for i in range(len(heads)) if block.locator(f"tbody tr:visible td:nth-child({i + 1})[data-yuan]")
+                 .count() == shown)
+    header = block.locator(f"thead th:nth-child({money + 1})")
+
+    def amounts() -> list[Decimal]:
+        rows = block.locator("tbody tr:visible").evaluate_all(
+            f"rs => rs.filter(r => ![...r.cells].some(c => /(合计|小计)$/.test(c.textContent.trim())))"
+            f".map(r => r.cells[{money}].getAttribute('data-yuan'))")
+        return [Decimal(v) for v in rows]
+    before = amounts()
+    header.click()
+    assert amounts() == sorted(before) and header.get_attribute("aria-sort") == "ascending"
+    header.click()
+    assert amounts() == sorted(before, reverse=True) and header.get_attribute("aria-sort") == "descending"
+
+    search = block.locator("input[type=search]")
+    if search.count():
+        word = block.locator("tbody tr:visible td").nth(1).inner_text()[:2]
+        search.fill(word)
+        narrowed, _ = rows_shown(block)
+        assert 0 < narrowed <= shown
+        assert all(word in t for t in block.locator("tbody tr:visible").all_inner_texts())
+        shown = narrowed
+
+    shown_yuan = [Decimal(v) for v in block.locator(f"tbody tr:visible td:nth-child({money + 1})")
+                  .evaluate_all("cs => cs.map(c => c.getAttribute('data-yuan'))")]
+    with page.expect_download() as download:
+        block.locator("button.csv-export").click()
+    data = Path(download.value.path()).read_bytes().decode("utf-8")
+    page.context.close()
+    assert data.startswith("\ufeff"), "导出的CSV没有BOM，Excel会把中文读成乱码"
+    lines = list(csv.reader(io.StringIO(data.removeprefix("\ufeff"))))
+    assert all(any(h.startswith(name) for h in lines[0]) for name in heads) and len(lines) == shown + 1
+    exact = lines[0].index(heads[money].replace("万元", "元") if "万元" in heads[money] else f"{heads[money]}（元）")
+    assert [r[col] for r in lines[1:]] == [years[-1]] * shown
+    assert [Decimal(r[exact]) for r in lines[1:]] == shown_yuan  # exact 元, in the order shown
 
 
 def test_figures_shown_equal_the_warehouse(site, browser):
