@@ -194,7 +194,7 @@ def test_policy_documents_by_year_and_the_ledger_total(hand):
     assert unspecified[("2026年", "鄂尔多斯2024政策清单")] == D("400000.00")  # NMG2024-04's default split
     assert filters_of(page, "document-table") == {"支付年度": "2026年", "文件": None}
     traces, fig_layout = figure(page, "policies-by-document")  # 2026 shown first: ORD2024's 04 on the default split
-    assert traces[0]["y"] == ["鄂尔多斯2024政策清单", "自治区2024政策清单"]
+    assert traces[0]["y"] == ["鄂尔多斯2024政<br>策清单", "自治区2024政策<br>清单"]  # 9 characters a line
     assert traces[1]["x"][0] == pytest.approx(40.0) and traces[0]["x"][0] == pytest.approx(435.000075)
     menu = fig_layout["updatemenus"][0]
     assert [b["label"] for b in menu["buttons"]] == ["2025年", "2026年", "2027年"] and menu["active"] == 1
@@ -354,5 +354,5 @@ def test_warehouse_pages_name_no_paths_and_no_codes_in_charts(warehouse):
     names = {layout.doc_name(d) for d in codes}
     if has_column(conn, "catalogue", "documents", "short_title"):  # an older warehouse shows the codes
         assert not names & set(codes)
-    labels = figure(policies_page, "policies-by-document")[0][0]["y"]
+    labels = [y.replace("<br>", "") for y in figure(policies_page, "policies-by-document")[0][0]["y"]]
     assert labels and set(labels) <= names  # each document by its short Chinese name (NMG2024 → 自治区2024…)

@@ -78,6 +78,12 @@ def pct(part: Decimal, whole: Decimal) -> str:
     return f"{part / whole * 100:.1f}%" if whole else "—"
 
 
+def wrap(label: str, width: int = 9) -> str:
+    """A chart label broken into lines of `width` characters, so a long Chinese name leaves the bars room on a
+    phone (Plotly draws <br> as a line break)."""
+    return "<br>".join(label[i:i + width] for i in range(0, len(label), width)) if len(label) > width else label
+
+
 def year_menu(labels: list[str], active: int, restyles: list[dict]) -> list[dict]:
     """A plotly dropdown (updatemenus, in the basic bundle) that swaps the traces' data to one year's."""
     return [{"type": "dropdown", "active": active, "x": 1, "y": 1.02, "xanchor": "right", "yanchor": "bottom",
@@ -165,7 +171,7 @@ def _document_chart(by_doc: list[tuple], focus: int | None) -> str:
     styles = []
     for y in years:
         rows = [r for r in by_doc if r[0] == y]  # already by amount, largest first
-        styles.append({"y": [[doc_name(r[2]) for r in rows] for _ in parts],
+        styles.append({"y": [[wrap(doc_name(r[2])) for r in rows] for _ in parts],
                        "x": [[float(part(r[3], r[4])) / 10000 for r in rows] for _, _, part in parts],
                        "customdata": [[f"{part(r[3], r[4]):,.2f}" for r in rows] for _, _, part in parts]})
     active = years.index(focus) if focus in years else len(years) - 1
@@ -175,12 +181,12 @@ def _document_chart(by_doc: list[tuple], focus: int | None) -> str:
                     x=styles[active]["x"][i], customdata=styles[active]["customdata"][i],
                     hovertemplate=f"%{{y}} · {name}：%{{x:,.2f}} 万元（%{{customdata}} 元）<extra></extra>")
     fig.update_layout(barmode="stack", yaxis={"autorange": "reversed", "automargin": True},
-                      xaxis={"tickformat": ",.0f"}, margin={"t": 56},
+                      xaxis={"tickformat": ",.0f", "nticks": 5}, margin={"t": 56},
                       legend={"orientation": "h", "y": -0.06, "yanchor": "top", "traceorder": "normal"},
                       updatemenus=year_menu([f"{y}年" for y in years], active, styles))
     count = max(len([r for r in by_doc if r[0] == y]) for y in years)
     return chart(fig, "policies-by-document", "各文件政策兑现资金（万元；右上角选择年度，预测年度为中位数）",
-                 max(380, 160 + 34 * count))
+                 max(380, 160 + 46 * count))
 
 
 def _document_table(by_doc: list[tuple], ledger_docs: list[tuple], focus: int | None) -> str:

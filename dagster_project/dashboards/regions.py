@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from .layout import LEVEL_COLOUR, LEVEL_ORDER, LEVEL_ZH, SPENDING, chart, collapsible, money_td, page, table, yi
-from .policies import first_forecast_year, has_table, pct, year_menu, year_word, yearly_lines
+from .policies import first_forecast_year, has_table, pct, wrap, year_menu, year_word, yearly_lines
 
 ALL_YEARS = "全部年度"
 TOP_BANNERS = 15
@@ -160,10 +160,10 @@ def _stack(labels: list[str], views: list[list[tuple[str, dict[str, Decimal]]]],
                                   "<extra></extra>")
     rows = max((len(v) for v in views), default=1)
     fig.update_layout(barmode="stack", yaxis={"autorange": "reversed", "automargin": True},
-                      xaxis={"tickformat": ",.0f"}, margin={"t": 56},
+                      xaxis={"tickformat": ",.0f", "nticks": 5}, margin={"t": 56},
                       legend={"orientation": "h", "y": -0.06, "yanchor": "top", "traceorder": "normal"},
                       updatemenus=year_menu(labels, active, styles))
-    return chart(fig, div_id, title, max(380, 140 + 34 * rows))
+    return chart(fig, div_id, title, max(380, 140 + 40 * rows))
 
 
 def _city_chart(payers: dict[int, dict[str, Payer]], focus: int | None) -> str:
@@ -183,7 +183,7 @@ def _banner_chart(payers: dict[int, dict[str, Payer]], focus: int | None) -> str
     bars = []
     for view in views:
         banners = sorted((p for p in view.values() if p.kind == "banner"), key=lambda p: (-p.total, p.code))
-        bars.append([(p.name, p.levels) for p in banners[:TOP_BANNERS]])
+        bars.append([(wrap(p.name), p.levels) for p in banners[:TOP_BANNERS]])
     if not any(bars):
         return ""
     return _stack(labels, bars, active, "regions-by-banner",
