@@ -64,11 +64,12 @@ def build(conn: duckdb.DuckDBPyConnection, run: dict, previous: changes.Snapshot
     past = conn.execute(f"""SELECT payment_year, paying_level, sum(amount_yuan) AS amount_yuan FROM ledger.liabilities
                             WHERE {SPENDING} AND payment_year < ? GROUP BY ALL ORDER BY ALL""", [first]).pl()
     rows = list(totals.iter_rows(named=True))
-    later = "".join(_card(r, previous) for r in rows[1:])
+    later = "".join(_card(r, previous) for r in rows[1:])  # the later years: smaller cards (none for a 1-year horizon)
+    later = f'<div class="card"><h2>以后年度</h2><div class="headlines later">{later}</div></div>' if later else ""
     title = "财政支出按支付年度和承担层级（万元）：以前年度为台账，预测年度分已承诺与新增"
     body = f"""{_next_year(conn, rows[0], previous, run)}
 {changes.panel(changes.snapshot(conn, run["run_id"]), previous, years)}
-<div class="card"><h2>以后年度</h2><div class="headlines later">{later}</div></div>
+{later}
 {chart(_figure(past, fc), "overview-by-year-level", title)}
 <div class="card"><h2>预测年度明细（万元）</h2>{_table(fc)}
 <p>已承诺：已登记奖补的后续分期、多年期补贴和文件按年度安排的专项资金；新增：按驱动因素预测的新增兑现（中位数）。
