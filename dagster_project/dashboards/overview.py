@@ -104,7 +104,7 @@ def _next_year(conn: duckdb.DuckDBPyConnection, r: dict, previous: changes.Snaps
                               ORDER BY {level_sql()}""", [year]).fetchall()
     cards = "".join(_level_card(*lv) for lv in levels)
     return (f'<div class="card" id="next-year"><h2>{word}财政支出</h2>'
-            f'<div class="headlines">{headline}</div><div class="headlines levels">{cards}</div>'
+            f'<div class="headlines">{headline}</div><div class="headlines levels" data-level-order>{cards}</div>'
             f"{_shares(conn, year, total, r['without_renewal'])}</div>")
 
 
