@@ -279,7 +279,8 @@ def _delta_cells(prev: Decimal, now: Decimal, test_id: str) -> str:
 
 
 def panel(now: Snapshot, prev: Snapshot | None, years: list[int]) -> str:
-    """The card 与上次发布的运行相比 (HTML); `prev` None = this is the first run ever published."""
+    """The card 与上次发布的运行相比 (HTML); `prev` None = this is the first run ever published. `years`: the forecast
+    years, 'next year' (the one compared on its own) first."""
     if prev is None or prev.error:
         said = "首次运行，无上次数据可比。" if prev is None else prev.error
         return _card(f'<p data-testid="previous-run">{html.escape(said)}</p>')
@@ -287,7 +288,7 @@ def panel(now: Snapshot, prev: Snapshot | None, years: list[int]) -> str:
     intro = (f'<p data-testid="previous-run">上次发布的运行：<span data-testid="previous-run-date">'
              f"{finished_text(prev.finished_at)}</span>，运行编号 <code data-testid='previous-run-id'>"
              f"{html.escape(prev.run_id or '未记录')}</code>。</p>")
-    span = f"{years[0]}–{years[-1]}年" if len(years) > 1 else f"{years[0]}年"
+    span = f"{min(years)}–{max(years)}年" if len(years) > 1 else f"{years[0]}年"
     body = [intro, _tag_list(tags), _missing(prev)]
     comparable = not {"forecast.liabilities", "catalogue.rules"} & {*prev.missing, *now.missing}
     if "forecast.bands" not in prev.missing:

@@ -10,6 +10,7 @@ import html
 import json
 import math
 import shutil
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -63,6 +64,30 @@ def write_static(out: Path) -> None:
     (static / "plotly.min.js").unlink(missing_ok=True)
     for f in [*STATIC_DIR.glob("*.css"), *STATIC_DIR.glob("*.js"), *(STATIC_DIR / "vendor").glob("*.js")]:
         shutil.copy2(f, static / f.name)
+
+
+def has_table(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    return conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                        [schema, name]).fetchone()[0] > 0
+
+
+def focus_year(conn: duckdb.DuckDBPyConnection, run: dict) -> int | None:
+    """'Next year' on every page: the budget year after the data date (in December 2026 the bureau plans 2027)
+    when the forecast covers it, else the first forecast year; None without a forecast."""
+    if not has_table(conn, "forecast", "by_year_level"):
+        return None
+    found = conn.execute("SELECT DISTINCT payment_year FROM forecast.by_year_level ORDER BY 1").fetchall()
+    years = [y for (y,) in found]
+    following = date.fromisoformat(str(run["as_of"])[:10]).year + 1
+    return following if following in years else (years[0] if years else None)
+
+
+def year_word(year: int | None, run: dict) -> str:
+    """'明年（2027年）' or '今年（2026年）' against the run's data date, else '2028年'."""
+    if year is None:
+        return "全部年度"
+    this = date.fromisoformat(str(run["as_of"])[:10]).year
+    return {this: f"今年（{year}年）", this + 1: f"明年（{year}年）"}.get(year, f"{year}年")
 
 
 def wan(yuan) -> str:

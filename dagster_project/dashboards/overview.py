@@ -5,7 +5,6 @@ budget spending by year and level, committed vs forecast."""
 from __future__ import annotations
 
 import html
-from datetime import date
 from decimal import Decimal
 
 import duckdb
@@ -20,16 +19,18 @@ from .layout import (
     SPENDING,
     chart,
     doc_name,
+    focus_year,
     level_sql,
     money_td,
     page,
     table,
+    year_word,
     yi_rounded,
 )
 
-SQL = """-- next year = the first forecast year: the total and each level, median and 80% interval; without renewal
+SQL = """-- next year (the budget year after the data date): the total and each level, median, 80% interval; no renewal
 SELECT variant, scope, payment_year, paying_level, total_p50_yuan, band_p10_yuan, band_p90_yuan
-FROM forecast.bands WHERE scope IN ('total', 'level') AND payment_year = {first} ORDER BY variant, {level_order};
+FROM forecast.bands WHERE scope IN ('total', 'level') AND payment_year = {focus} ORDER BY variant, {level_order};
 -- what next year's median rests on (renewal = the total with renewal − without, from forecast.bands above)
 {shares}
 -- budget spending by payment year and level: the forecast years (committed + forecast median)
@@ -64,25 +65,21 @@ def build(conn: duckdb.DuckDBPyConnection, run: dict, previous: changes.Snapshot
     past = conn.execute(f"""SELECT payment_year, paying_level, sum(amount_yuan) AS amount_yuan FROM ledger.liabilities
                             WHERE {SPENDING} AND payment_year < ? GROUP BY ALL ORDER BY ALL""", [first]).pl()
     rows = list(totals.iter_rows(named=True))
-    later = "".join(_card(r, previous) for r in rows[1:])  # the later years: smaller cards (none for a 1-year horizon)
-    later = f'<div class="card"><h2>以后年度</h2><div class="headlines later">{later}</div></div>' if later else ""
+    focus = focus_year(conn, run)  # 'next year': the budget year after the data date
+    main = next(r for r in rows if r["payment_year"] == focus)
+    later = "".join(_card(r, previous) for r in rows if r is not main)  # the other years: smaller cards
+    if later:
+        later = f'<div class="card"><h2>预测期其他年度</h2><div class="headlines later">{later}</div></div>'
     title = "财政支出按支付年度和承担层级（万元）：以前年度为台账，预测年度分已承诺与新增"
-    body = f"""{_next_year(conn, rows[0], previous, run)}
-{changes.panel(changes.snapshot(conn, run["run_id"]), previous, years)}
+    body = f"""{_next_year(conn, main, previous, run)}
+{changes.panel(changes.snapshot(conn, run["run_id"]), previous, [focus, *(y for y in years if y != focus)])}
 {later}
 {chart(_figure(past, fc), "overview-by-year-level", title)}
 <div class="card"><h2>预测年度明细（万元）</h2>{_table(fc)}
 <p>已承诺：已登记奖补的后续分期、多年期补贴和文件按年度安排的专项资金；新增：按驱动因素预测的新增兑现（中位数）。
 区间与方法见“预测”页。减收、股权投入等非支出性质不计入本页。</p></div>"""
-    sql = SQL.format(first=first, level_order=level_sql(), shares=SHARES_SQL.format(first=first))
+    sql = SQL.format(first=first, focus=focus, level_order=level_sql(), shares=SHARES_SQL.format(first=focus))
     return page("index.html", body, run, sql)
-
-
-def year_word(year: int, run: dict) -> str:
-    """The first forecast year named against the run's data date: 明年（2027年） or, early in a year whose forecast
-    starts with it, 今年（2027年）."""
-    this = date.fromisoformat(str(run["as_of"])[:10]).year
-    return {this: f"今年（{year}年）", this + 1: f"明年（{year}年）"}.get(year, f"{year}年")
 
 
 def _next_year(conn: duckdb.DuckDBPyConnection, r: dict, previous: changes.Snapshot | None, run: dict) -> str:
@@ -144,7 +141,7 @@ def _part(part: Decimal, whole: Decimal, test_id: str) -> str:
 
 
 def _card(r: dict, previous: changes.Snapshot | None) -> str:
-    """A later year's headline in 亿元 at the precision its 80% interval allows; the exact 元 stay in data-yuan."""
+    """Another forecast year's headline in 亿元 at the precision its 80% interval allows; exact 元 in data-yuan."""
     year, total = r["payment_year"], float(r["total_p50_yuan"])
     median, low, high = yi_rounded(total, r["band_p10_yuan"], r["band_p90_yuan"])
     change = _change(total, previous, year, len(median.partition(".")[2]))

@@ -8,13 +8,12 @@ median (forecast.liabilities) for the forecast years. regions.py reads the same 
 from __future__ import annotations
 
 import html
-from datetime import date
 from decimal import Decimal
 
 import duckdb
 import plotly.graph_objects as go
 
-from .layout import SPENDING, chart, collapsible, doc_name, money_td, page, table, yi
+from .layout import SPENDING, chart, collapsible, doc_name, focus_year, has_table, money_td, page, table, year_word, yi
 
 ASSUMED = "基于假设"
 UNSPLIT = "分担比例未明确"
@@ -41,24 +40,11 @@ SELECT rule_id, sum(amount_yuan) FROM ledger.liabilities WHERE kind IN ('spendin
 SELECT document, item, rule_id, title, reason FROM catalogue.rules WHERE status = 'not_costable';"""
 
 
-def has_table(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                        [schema, name]).fetchone()[0] > 0
-
-
 def first_forecast_year(conn: duckdb.DuckDBPyConnection) -> int | None:
     """'Next year' of the pages: the first forecast year (the overview's first headline); None without a forecast."""
     if not has_table(conn, "forecast", "by_year_level"):
         return None
     return conn.execute("SELECT min(payment_year) FROM forecast.by_year_level").fetchone()[0]
-
-
-def year_word(year: int | None, run: dict) -> str:
-    """'明年（2027年）' or '今年（2026年）' against the run's data date, else '2028年'."""
-    if year is None:
-        return "全部年度"
-    this = date.fromisoformat(str(run["as_of"])[:10]).year
-    return {this: f"今年（{year}年）", this + 1: f"明年（{year}年）"}.get(year, f"{year}年")
 
 
 def yearly_lines(conn: duckdb.DuckDBPyConnection) -> str:
@@ -93,7 +79,7 @@ def year_menu(labels: list[str], active: int, restyles: list[dict]) -> list[dict
 
 def build(conn: duckdb.DuckDBPyConnection, run: dict) -> str:
     lines = yearly_lines(conn)
-    focus = first_forecast_year(conn)
+    focus = focus_year(conn, run)  # 'next year': the budget year after the data date
     word = year_word(focus, run)
     top, year_totals = _top_by_year(conn, lines)
     by_doc = conn.execute(f"""SELECT payment_year, any_value(basis), document, sum(amount_yuan),

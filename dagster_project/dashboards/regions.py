@@ -16,8 +16,22 @@ import duckdb
 import plotly.graph_objects as go
 import polars as pl
 
-from .layout import LEVEL_COLOUR, LEVEL_ORDER, LEVEL_ZH, SPENDING, chart, collapsible, money_td, page, table, yi
-from .policies import first_forecast_year, has_table, pct, wrap, year_menu, year_word, yearly_lines
+from .layout import (
+    LEVEL_COLOUR,
+    LEVEL_ORDER,
+    LEVEL_ZH,
+    SPENDING,
+    chart,
+    collapsible,
+    focus_year,
+    has_table,
+    money_td,
+    page,
+    table,
+    year_word,
+    yi,
+)
+from .policies import first_forecast_year, pct, wrap, year_menu, yearly_lines
 
 ALL_YEARS = "全部年度"
 TOP_BANNERS = 15
@@ -54,13 +68,13 @@ class Payer:
 
 
 def build(conn: duckdb.DuckDBPyConnection, run: dict) -> str:
-    focus = first_forecast_year(conn)
+    first, focus = first_forecast_year(conn), focus_year(conn, run)  # the forecast's first year; 'next year'
     payers = _payers(conn, yearly_lines(conn))
     years = sorted(payers)
     word = year_word(focus, run)
-    forecast_years = [y for y in years if focus is not None and y >= focus]
-    basis = (f"{years[0]}–{focus - 1}年为台账（已登记、已到期的兑现），{forecast_years[0]}–{forecast_years[-1]}年为预测"
-             "（已承诺加新增兑现的中位数）" if forecast_years and years[0] < focus else "金额为台账")
+    forecast_years = [y for y in years if first is not None and y >= first]
+    basis = (f"{years[0]}–{first - 1}年为台账（已登记、已到期的兑现），{forecast_years[0]}–{forecast_years[-1]}年为预测"
+             "（已承诺加新增兑现的中位数）" if forecast_years and years[0] < first else "金额为台账")
     body = f"""<div class="card"><p><b>本页按承担地区</b>：即由哪一级、哪个地区的预算支付。{basis}。
 预测只能按承担地区拆分：新增兑现的受益对象尚未发生，中央和自治区承担的部分记在中央、自治区本级，不分到盟市和旗区。
 市级园区的旗区份额由园区承担；鄂尔多斯市按全市安排的专项资金中旗区承担的部分记为“各旗区（未分到旗区）”。</p>
@@ -68,11 +82,11 @@ def build(conn: duckdb.DuckDBPyConnection, run: dict) -> str:
 {_city_chart(payers, focus)}
 {_banner_chart(payers, focus)}
 <div class="card"><h2>各盟市、旗区（园区）承担的资金（万元；默认{word}，可选年度和盟市）</h2>
-{_payer_table(payers, focus)}
+{_payer_table(payers, first, focus)}
 <p>每个盟市先列市本级，再列所属旗区（园区），小计为二者之和；中央和自治区本级（含全区性专项资金）各占一行，
 所以各行（不含小计）之和等于当年按层级的合计。{_reconciliation(conn, payers, focus)}</p></div>
 <div class="card">{collapsible(BENEFICIARY_TITLE, _beneficiary(conn))}</div>"""
-    return page("regions.html", body, run, SQL.format(first=focus or 9999))
+    return page("regions.html", body, run, SQL.format(first=first or 9999))
 
 
 def _payers(conn: duckdb.DuckDBPyConnection, lines: str) -> dict[int, dict[str, Payer]]:
@@ -206,11 +220,11 @@ def _row(year: int, basis: str, group: str, name: str, levels: dict[str, Decimal
             f"<td class='text'>{html.escape(name)}</td>{cells}{money_td(total, test_id)}</tr>")
 
 
-def _payer_table(payers: dict[int, dict[str, Payer]], focus: int | None) -> str:
+def _payer_table(payers: dict[int, dict[str, Payer]], first: int | None, focus: int | None) -> str:
     """Per year: central and region rows, then each 盟市's own row, its banners and its 小计; the year's 合计."""
     rows = []
     for year in sorted(payers):
-        basis = "预测" if focus is not None and year >= focus else "台账"
+        basis = "预测" if first is not None and year >= first else "台账"
         for group, ps in _groups(payers[year]).items():
             for p in ps:
                 rows.append(_row(year, basis, group, p.name, p.levels, f"payer-{year}-{p.code}"))
