@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import functools
 import http.server
+import importlib.util
 import io
 import os
 import re
@@ -349,3 +350,17 @@ def test_the_site_works_from_a_plain_web_server(site, browser):
         assert page.errors == [] and page.refused == []
     finally:
         server.shutdown()
+
+
+def test_pages_stay_light(site):
+    """bench/page_weights.py keeps working, and no page loads more than 2 MB (the full plotly.min.js was 4.8)."""
+    spec = importlib.util.spec_from_file_location("page_weights", REPO_ROOT / "bench" / "page_weights.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out, _ = site
+    rows = bench.measure(out, runs=1)
+    assert [r["page"] for r in rows] == list(PAGES)
+    for r in rows:
+        assert {"static/plotly-basic.min.js", "static/plotly-locale-zh-cn.js", "static/tables.js"} <= set(r["files"])
+        assert "static/plotly.min.js" not in r["files"] and r["bytes"] < 2_000_000 and r["median_s"] > 0
+    assert "| index.html |" in bench.markdown(rows, out)
