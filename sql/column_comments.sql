@@ -61,6 +61,7 @@ COMMENT ON COLUMN pub.catalogue.coverage.items_with_fiscal_clauses IS 'Number of
 COMMENT ON COLUMN pub.catalogue.coverage.items_without_fiscal_clause IS 'Item numbers reviewed and found to hold no fiscal clause, comma-separated';
 COMMENT ON COLUMN pub.catalogue.documents.document IS 'Document short id (key), e.g. NMG2024, ORD-TALENT';
 COMMENT ON COLUMN pub.catalogue.documents.title IS 'Full title, with the 文号 where the text gives one';
+COMMENT ON COLUMN pub.catalogue.documents.short_title IS 'Short Chinese name the dashboards show (catalogue key short_title, at most 30 characters); empty when the catalogue gives none';
 COMMENT ON COLUMN pub.catalogue.documents.level IS 'Level of the issuing government: central, region, city or banner; selects the default split';
 COMMENT ON COLUMN pub.catalogue.documents.notes IS 'Reading notes: closing clauses, dates, corrections';
 COMMENT ON COLUMN pub.catalogue.documents.issued IS 'Issue date as text (YYYY-MM-DD); empty if none';
