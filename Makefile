@@ -22,6 +22,7 @@ run: install  ## generate synthetic registries, run every asset in-process, publ
 
 test: install  ## the whole test suite (what .ci/run calls)
 	$(UV) run --frozen ruff check .
+	$(UV) run --frozen dg check defs  # the code location loads: definitions, resources, schedule and sensor
 	OPENBLAS_NUM_THREADS=1 $(UV) run --frozen pytest -n 2 -q  # the tests run in parallel already: one BLAS thread each
 
 bench-forecast: install  ## public benchmark of the driver forecast (M1, Tourism yearly) -> bench/FORECAST_RESULTS.md

@@ -15,30 +15,30 @@ from concurrent.futures import ProcessPoolExecutor
 import dagster as dg
 
 from dagster_project import pipeline
-from dagster_project.definitions import duckdb_resource
+from dagster_project.defs import by_city, liabilities
 from dagster_project.settings import get_settings
 
 
 def partition(key: str) -> tuple[str, bool, float]:
     started = time.perf_counter()
-    ok = dg.materialize([pipeline.city_ledger], partition_key=key, instance=dg.DagsterInstance.ephemeral(),
-                        raise_on_error=False).success
+    ok = dg.materialize([by_city.city_ledger], partition_key=key, instance=dg.DagsterInstance.ephemeral(),
+                        resources={"night": pipeline.night_settings(get_settings())}, raise_on_error=False).success
     return key, ok, time.perf_counter() - started
 
 
 def main(processes: int) -> None:
-    resources = {"duckdb": duckdb_resource(get_settings())}
+    resources = pipeline.resources(get_settings())
     started = time.perf_counter()
-    assert dg.materialize([pipeline.liability_ledger], resources=resources,
+    assert dg.materialize([liabilities.liability_ledger], resources=resources,
                           instance=dg.DagsterInstance.ephemeral()).success
     whole = time.perf_counter() - started
     started = time.perf_counter()
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
-        parts = list(pool.map(partition, pipeline.CITY_PARTITIONS.get_partition_keys()))
+        parts = list(pool.map(partition, by_city.CITY_PARTITIONS.get_partition_keys()))
     in_parallel = time.perf_counter() - started
     assert all(ok for _, ok, _ in parts), [key for key, ok, _ in parts if not ok]
     started = time.perf_counter()
-    result = dg.materialize([pipeline.combined_city_ledger, pipeline.partitions_match_the_ledger],
+    result = dg.materialize([by_city.combined_city_ledger, by_city.partitions_match_the_ledger],
                             resources=resources, instance=dg.DagsterInstance.ephemeral())
     combine = time.perf_counter() - started
     same = [c.passed for c in result.get_asset_check_evaluations()] == [True]

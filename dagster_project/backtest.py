@@ -42,7 +42,8 @@ def opened(cat: Catalogue, first: int, last: int) -> Catalogue:
 
 
 def run_backtest(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastConfig, as_of: date, run_id: str,
-                 cache_dir: Path | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+                 cache_dir: Path | None = None, log: Callable[[str], None] = print,
+                 workers: int | None = None) -> dict[str, Any]:
     last = window_for(as_of, cfg).last_complete
     cutoff = last - cfg.holdout_years
     held = list(range(cutoff + 1, last + 1))
@@ -52,7 +53,7 @@ def run_backtest(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastC
         actual = query(conn, LEVEL_TOTALS.format(first=first, last=last))
     driver_history(conn, "forecast.backtest_driver_history", "registry", cutoff)
     history = query(conn, "SELECT * FROM forecast.backtest_driver_history")
-    fits = fit_drivers(history, cfg.holdout_years, cfg, cache_dir, log)
+    fits = fit_drivers(history, cfg.holdout_years, cfg, cache_dir, log, workers)
     templates = history.filter(pl.col("year") == cutoff)
     held_cat = opened(cat, cutoff + 1, last)
     paths = []

@@ -116,7 +116,7 @@ def driver_history(conn: duckdb.DuckDBPyConnection, target: str, registry_schema
 
 
 def fit_drivers(history: pl.DataFrame, horizon: int, cfg: ForecastConfig, cache_dir: Path | None = None,
-                log: Callable[[str], None] = print) -> pl.DataFrame:
+                log: Callable[[str], None] = print, workers: int | None = None) -> pl.DataFrame:
     """One row per driver, forecast year and quantile: the model chosen and the driver's value.
 
     The fits are a pure function of the series, the settings and the model code, so they are cached under
@@ -128,7 +128,7 @@ def fit_drivers(history: pl.DataFrame, horizon: int, cfg: ForecastConfig, cache_
     if cached and cached.exists():
         log(f"forecast drivers: fits reused from {cached.name}")
         return pl.read_parquet(cached)
-    fits = _fit_all(history, horizon, cfg, log)
+    fits = _fit_all(history, horizon, cfg, log, workers)
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
         part = cached.with_suffix(f".{os.getpid()}.tmp")  # concurrent writers never see half a file
@@ -141,11 +141,12 @@ FIT_SCHEMA = {"driver_kind": pl.String, "driver_key": pl.String, "model": pl.Str
               "selection_error": pl.Float64, "year": pl.Int32, "quantile": pl.Float64, "target": pl.Float64}
 
 
-def _fit_all(history: pl.DataFrame, horizon: int, cfg: ForecastConfig, log: Callable[[str], None]) -> pl.DataFrame:
-    """Fit every series, spread over NMG_FORECAST_WORKERS processes (default: one per core)."""
+def _fit_all(history: pl.DataFrame, horizon: int, cfg: ForecastConfig, log: Callable[[str], None],
+             workers: int | None = None) -> pl.DataFrame:
+    """Fit every series, spread over `workers` processes (NMG_FORECAST_WORKERS; None: one per core)."""
     groups = history.sort("year").group_by("driver_kind", "driver_key", maintain_order=True)
     series = [(kind, key, int(s["year"].max()), s["value"].to_list()) for (kind, key), s in groups]
-    workers = max(1, min(int(os.environ.get("NMG_FORECAST_WORKERS", os.cpu_count() or 1)), len(series)))
+    workers = max(1, min(workers or os.cpu_count() or 1, len(series)))
     chunks = [series[i::workers * 4] for i in range(workers * 4)] if workers > 1 else [series]
     args = (horizon, cfg.models, cfg.selection_origins)
     log(f"forecast drivers: fitting {len(series)} series ({', '.join(cfg.models)}) in {workers} process(es)")
@@ -185,12 +186,13 @@ def project_paths(conn: duckdb.DuckDBPyConnection, cat: Catalogue, forecasts: pl
 
 
 def fit_stage(conn: duckdb.DuckDBPyConnection, cfg: ForecastConfig, as_of: date, run_id: str,
-              cache_dir: Path | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+              cache_dir: Path | None = None, log: Callable[[str], None] = print,
+              workers: int | None = None) -> dict[str, Any]:
     """forecast.driver_history and forecast.driver_forecasts (the model chosen per driver and its quantiles)."""
     win = window_for(as_of, cfg)
     driver_history(conn, "forecast.driver_history", "registry", win.last_complete)
     history = query(conn, "SELECT * FROM forecast.driver_history")
-    fits = fit_drivers(history, cfg.horizon_years, cfg, cache_dir, log)
+    fits = fit_drivers(history, cfg.horizon_years, cfg, cache_dir, log, workers)
     write_table(conn, "forecast.driver_forecasts", fits.with_columns(pl.lit(run_id).alias("run_id")))
     models = dict(fits.unique(["driver_kind", "driver_key"]).group_by("model").len().sort("model").iter_rows())
     log(f"forecast drivers: {fits['driver_key'].n_unique()} series, models {models}")

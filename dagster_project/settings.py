@@ -1,15 +1,19 @@
 """Where things live and the run's tunable parameters, read once from the environment.
 
 Every path defaults to a folder under the repository so `make run` needs no configuration;
-operators override them with NMG_* environment variables (see docs/operations.md).
+operators override them with NMG_* environment variables (see docs/operations.md, "Settings"). Inside a Dagster
+run the assets get them from the resource pipeline.NightSettings, which gives each one as run config.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT / "seeds"
@@ -18,40 +22,77 @@ STATIC_DIR = REPO_ROOT / "assets"
 SOURCE_TEXT = REPO_ROOT.parent / "shared" / "seeds" / "000_acf4c8df6a851f9c.txt"
 
 
-def _env_path(name: str, default: Path) -> Path:
-    return Path(os.environ.get(name, str(default))).resolve()
+def _path(text: str) -> Path:
+    return Path(text).resolve()
+
+
+def _flag(text: str) -> bool:
+    return text == "1"
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(r.strip() for r in text.split(",") if r.strip())
+
+
+class SettingError(ValueError):
+    """A setting's text cannot be read (an NMG_* variable, or the run config of the same name)."""
+
+
+def _read(env: Mapping[str, str], var: str, parse: Callable[[str], Any], default: str | None) -> Any:
+    text = env.get(var, default)
+    try:
+        return None if text is None else parse(text)
+    except ValueError as exc:
+        raise SettingError(f"设置 {var} 的值 {text!r} 无法读取（{exc}）：请按 docs/operations.md 的“Settings”一节"
+                           "改正环境变量或运行配置后重新运行。") from None
+
+
+def _env(var: str, parse: Callable[[str], Any] = str, default: str | None = None, **kw: Any) -> Any:
+    """A setting read from the environment variable `var` (`default`, as text, when it is unset; no default:
+    None). The variable's name, parser and default stay on the field, for Settings.from_env and the Dagster
+    resource (pipeline.NightSettings) that gives each setting as run config."""
+    return field(default_factory=lambda: _read(os.environ, var, parse, default),
+                 metadata={"env": var, "parse": parse, "default": default}, **kw)
 
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path = field(default_factory=lambda: _env_path("NMG_DATA_DIR", REPO_ROOT / "data"))
-    dashboards_dir: Path = field(
-        default_factory=lambda: _env_path("NMG_DASHBOARDS_DIR", REPO_ROOT / "dashboards")
-    )
+    data_dir: Path = _env("NMG_DATA_DIR", _path, str(REPO_ROOT / "data"))
+    dashboards_dir: Path = _env("NMG_DASHBOARDS_DIR", _path, str(REPO_ROOT / "dashboards"))
     # Synthetic registry size and seed (the default input: no real registry data is public).
-    enterprises: int = field(default_factory=lambda: int(os.environ.get("NMG_ENTERPRISES", "20000")))
-    seed: int = field(default_factory=lambda: int(os.environ.get("NMG_SEED", "20240121")))
-    bad_row_share: float = field(default_factory=lambda: float(os.environ.get("NMG_BAD_ROW_SHARE", "0.01")))
+    enterprises: int = _env("NMG_ENTERPRISES", int, "20000")
+    seed: int = _env("NMG_SEED", int, "20240121")
+    bad_row_share: float = _env("NMG_BAD_ROW_SHARE", float, "0.01")
     # The asset check fails when more than this share of a registry's rows is quarantined.
-    max_quarantine_share: float = field(
-        default_factory=lambda: float(os.environ.get("NMG_MAX_QUARANTINE_SHARE", "0.05"))
-    )
+    max_quarantine_share: float = _env("NMG_MAX_QUARANTINE_SHARE", float, "0.05")
     # Use files already in the landing folder instead of generating synthetic ones.
-    use_landing_as_is: bool = field(default_factory=lambda: os.environ.get("NMG_USE_LANDING", "0") == "1")
+    use_landing_as_is: bool = _env("NMG_USE_LANDING", _flag, "0")
     # DuckDB's memory ceiling for the build (it spills to build/tmp beyond it); the default of 80% of RAM
     # would let the ledger and forecast SQL take the whole server at a few million enterprises.
-    duckdb_memory: str = field(default_factory=lambda: os.environ.get("NMG_DUCKDB_MEMORY", "4GB"))
+    duckdb_memory: str = _env("NMG_DUCKDB_MEMORY", str, "4GB")
     # Registries are validated in parts of about this many rows (split by key, so duplicates meet in one part).
-    validate_chunk_rows: int = field(default_factory=lambda: int(os.environ.get("NMG_VALIDATE_CHUNK_ROWS",
-                                                                                 "2000000")))
+    validate_chunk_rows: int = _env("NMG_VALIDATE_CHUNK_ROWS", int, "2000000")
     # A registry whose accepted rows fall by more than this share against the last published run is held for a
     # person to confirm; NMG_CONFIRM_DROP=talents,projects (registry names) confirms the drop for one run.
-    max_row_drop_share: float = field(default_factory=lambda: float(os.environ.get("NMG_MAX_ROW_DROP_SHARE", "0.3")))
-    confirmed_drops: tuple[str, ...] = field(default_factory=lambda: tuple(
-        r.strip() for r in os.environ.get("NMG_CONFIRM_DROP", "").split(",") if r.strip()))
-    keep_snapshots: int = field(default_factory=lambda: int(os.environ.get("NMG_KEEP_SNAPSHOTS", "7")))
+    max_row_drop_share: float = _env("NMG_MAX_ROW_DROP_SHARE", float, "0.3")
+    confirmed_drops: tuple[str, ...] = _env("NMG_CONFIRM_DROP", _names, "")
+    keep_snapshots: int = _env("NMG_KEEP_SNAPSHOTS", int, "7")
     # Seconds a run waits for another run on the same data folder to finish before it gives up (0: refuse at once).
-    lock_wait_seconds: float = field(default_factory=lambda: float(os.environ.get("NMG_LOCK_WAIT", "0")))
+    lock_wait_seconds: float = _env("NMG_LOCK_WAIT", float, "0")
+    # Model fits are cached here (None: <data>/cache, see cache_dir).
+    cache_root: Path | None = _env("NMG_CACHE_DIR", _path)
+    # Processes for the driver model fits (None: one per core).
+    forecast_workers: int | None = _env("NMG_FORECAST_WORKERS", int)
+    # The night a run computes (None: the date in Asia/Shanghai when the run starts; see pipeline.NightSettings).
+    as_of: date | None = _env("NMG_AS_OF", date.fromisoformat)
+    # The pseudonym secret given from outside (None: this installation's secret file; see pseudonym_salt).
+    salt: str | None = _env("NMG_PSEUDONYM_SALT", repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """The settings `env` gives (variable name -> text), the documented defaults for the rest."""
+        return cls(**{f.name: _read(env, f.metadata["env"], f.metadata["parse"], f.metadata["default"])
+                      for f in fields(cls)})
 
     @property
     def landing_dir(self) -> Path:
@@ -70,7 +111,7 @@ class Settings:
     @property
     def cache_dir(self) -> Path:
         """Results that are a pure function of their inputs (driver model fits), keyed by a hash of them."""
-        return _env_path("NMG_CACHE_DIR", self.data_dir / "cache")
+        return self.cache_root or self.data_dir / "cache"
 
     @property
     def build_db(self) -> Path:
@@ -114,10 +155,24 @@ class Settings:
     @property
     def pseudonym_salt(self) -> str:
         """The secret keying person_key: NMG_PSEUDONYM_SALT, else this installation's secret file."""
-        value = os.environ.get("NMG_PSEUDONYM_SALT")
-        if value is not None:
-            return _checked_salt(value, "环境变量 NMG_PSEUDONYM_SALT", self.salt_file)
+        if self.salt is not None:
+            return _checked_salt(self.salt, "环境变量 NMG_PSEUDONYM_SALT", self.salt_file)
         return _installation_salt(self.salt_file)
+
+
+def to_env(settings: Settings) -> dict[str, str]:
+    """The inverse of Settings.from_env: the text of every setting that is not its default, by variable."""
+    defaults = Settings.from_env({})
+    return {f.metadata["env"]: _text(getattr(settings, f.name)) for f in fields(Settings)
+            if getattr(settings, f.name) != getattr(defaults, f.name)}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return str(value)  # paths, dates, numbers: str() reads back to the same value
 
 
 DEV_SALT = "nmg-fiscal-dev"  # the default of earlier versions, public in the repository's history: refused

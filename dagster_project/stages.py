@@ -1,4 +1,4 @@
-"""The pipeline's stages as plain functions over a DuckDB connection: Dagster assets (pipeline.py), the
+"""The pipeline's stages as plain functions over a DuckDB connection: Dagster assets (defs/), the
 CLI and the tests all call these, so there is one implementation of each stage."""
 
 from __future__ import annotations

@@ -10,28 +10,28 @@ import dagster as dg
 import duckdb
 
 from dagster_project import pipeline
-from dagster_project.definitions import duckdb_resource
+from dagster_project.defs import by_city, liabilities, registries
 from dagster_project.settings import get_settings
 
-UPSTREAM = [pipeline.reference_data, pipeline.policy_catalogue, pipeline.landing_files, pipeline.staged_registries,
-            pipeline.validated_registries, pipeline.liability_ledger]
+UPSTREAM = [registries.reference_data, registries.policy_catalogue, registries.landing_files,
+            registries.staged_registries, registries.validated_registries, liabilities.liability_ledger]
 
 
 def materialize_partition(key: str) -> bool:
     """One partition as its own Dagster run in its own process, as a backfill launches them."""
-    return dg.materialize([pipeline.city_ledger], partition_key=key, instance=dg.DagsterInstance.ephemeral(),
-                          raise_on_error=False).success
+    return dg.materialize([by_city.city_ledger], partition_key=key, instance=dg.DagsterInstance.ephemeral(),
+                          resources={"night": pipeline.night_settings(get_settings())}, raise_on_error=False).success
 
 
 def test_partitioned_ledger_equals_the_unpartitioned_one(run_env, monkeypatch):
     monkeypatch.setenv("NMG_ENTERPRISES", "2000")
-    resources = {"duckdb": duckdb_resource(get_settings())}
+    resources = pipeline.resources(get_settings())
     assert dg.materialize(UPSTREAM, resources=resources, instance=dg.DagsterInstance.ephemeral()).success
-    keys = pipeline.CITY_PARTITIONS.get_partition_keys()
+    keys = by_city.CITY_PARTITIONS.get_partition_keys()
     assert len(keys) == 13 and "150600" in keys and "programme" in keys
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:  # two cities at a time
         assert all(pool.map(materialize_partition, keys))
-    result = dg.materialize([pipeline.combined_city_ledger, pipeline.partitions_match_the_ledger],
+    result = dg.materialize([by_city.combined_city_ledger, by_city.partitions_match_the_ledger],
                             resources=resources, instance=dg.DagsterInstance.ephemeral())
     assert result.success
     checks = result.get_asset_check_evaluations()
