@@ -8,7 +8,7 @@ UV := $(BOOT)/bin/uv
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: run test install lint dev bench clean
+.PHONY: run test install lint dev serve serve-stop bench clean
 
 $(BOOT)/bin/uv:
 	$(PYTHON) -m venv $(BOOT)
@@ -33,6 +33,12 @@ lint: install
 
 dev: install  ## Dagster UI: asset graph, checks, nightly schedule
 	$(UV) run --frozen dagster dev -m dagster_project.definitions
+
+serve: install  ## production-shaped Dagster: PostgreSQL storage, code server, webserver, one daemon (docs/operations.md)
+	scripts/serve.sh start
+
+serve-stop:  ## stop what `make serve` started
+	scripts/serve.sh stop
 
 clean:
 	rm -rf data dashboards/*.html dashboards/static
