@@ -25,7 +25,7 @@ from pydantic import Field
 
 from . import stages, writer
 from .pipeline import TZ, WRITER_TAG, code_version, run_parameters, settings_of_run
-from .settings import Settings
+from .settings import SettingError, Settings, get_settings
 from .warehouse import connect_writer
 
 SUBJECT = "【政策兑现测算】运行失败"
@@ -102,14 +102,16 @@ def failure_of(context: dg.RunFailureSensorContext) -> tuple[str, str]:
     """(failing step, the error's first line): the first failed step and the innermost cause of its error (the
     user's exception, not Dagster's wrapper); a run that failed before any step: ('run start', its error)."""
     for event in context.get_step_failure_events():
-        error = event.event_specific_data.error
-        while error is not None and error.cause is not None:
-            error = error.cause
-        return event.step_key, first_line(error.message if error else event.message)
-    error = getattr(context.failure_event.event_specific_data, "error", None)
+        return event.step_key, _error_line(event.event_specific_data.error, event.message)
+    event = context.failure_event
+    return "run start", _error_line(getattr(event.event_specific_data, "error", None), event.message)
+
+
+def _error_line(error, fallback: str | None) -> str:
     while error is not None and error.cause is not None:
         error = error.cause
-    return "run start", first_line(error.message if error else context.failure_event.message)
+    line = first_line(error.message if error else fallback)
+    return line.split(": ", 1)[-1] if line.startswith("dagster_project.") else line  # ours: the message says it
 
 
 def night_of(context: dg.RunFailureSensorContext, settings: Settings) -> date:
@@ -121,7 +123,7 @@ def night_of(context: dg.RunFailureSensorContext, settings: Settings) -> date:
     return datetime.fromtimestamp(started, TZ).date()
 
 
-def notice(run_id: str, job: str, night: date, step: str, error: str) -> str:
+def notice(run_id: str, job: str, night: str, step: str, error: str) -> str:
     """The notice, in Chinese: which run, which night, where it failed, what to do."""
     where = "运行启动（步骤开始之前）" if step == "run start" else step
     return (f"{SUBJECT}\n运行编号：{run_id}\n作业：{job}\n测算日期（as_of）：{night}\n失败步骤：{where}\n"
@@ -173,7 +175,11 @@ def record_missing_failure(settings: Settings, run_id: str, status: str, writes_
 def on_run_failure(context: dg.RunFailureSensorContext, channel: AlertChannel) -> None:
     """What the run-failure sensor does for one failed run: record the failure if nothing did, then notify."""
     run = context.dagster_run
-    settings = settings_of_run(run.run_config)
+    try:
+        settings = settings_of_run(run.run_config)
+        night = str(night_of(context, settings))
+    except SettingError:  # the run's own config is what failed (the error line names it)
+        settings, night = get_settings(), "运行配置无法读取，见错误"
     step, error = failure_of(context)
     written = record_missing_failure(settings, run.run_id, f"failed at {step}: {error}"[:2000],
                                      writes_build=WRITER_TAG.keys() <= run.tags.keys())
@@ -183,7 +189,7 @@ def on_run_failure(context: dg.RunFailureSensorContext, channel: AlertChannel) -
         context.log.info("未配置告警渠道（NMG_ALERT_WEBHOOK，或 NMG_ALERT_SMTP_HOST 与 NMG_ALERT_TO）："
                          "只记录失败，不发送通知。")
         return
-    channel.send(notice(run.run_id, run.job_name, night_of(context, settings), step, error))
+    channel.send(notice(run.run_id, run.job_name, night, step, error))
     context.log.info(f"failure notice sent by {', '.join(channel.channels())}")
 
 

@@ -4,7 +4,7 @@ folder (BuildDatabase), the run's parameters as audit.runs records them, and the
 The assets themselves are in defs/, one module per stage, each a thin call into stages.py and the modules it uses.
 """
 
-
+# no `from __future__ import annotations`: Dagster reads ResourceDependency[NightSettings] as a type
 import os
 import subprocess
 from collections.abc import Iterator, Mapping

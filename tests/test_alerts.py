@@ -16,10 +16,11 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project import stages
+from dagster_project import pipeline, stages
 from dagster_project.alerts import SUBJECT, AlertChannel, AlertError, post_webhook
 from dagster_project.definitions import build_defs
-from dagster_project.defs.automation import run_failure_alert
+from dagster_project.defs.automation import night_run_config, run_failure_alert
+from dagster_project.defs.registries import reference_data
 from dagster_project.pipeline import TZ, WRITER_TAG
 from dagster_project.settings import get_settings
 
@@ -164,6 +165,22 @@ def test_a_failure_nothing_recorded_is_recorded_by_the_sensor_and_mailed(tmp_pat
     assert f"运行编号：{run_id}" in body and "作业：tiny" in body and "失败步骤：boom" in body
     assert "错误：RuntimeError: 登记库导出不可读" in body and "第二行" not in body
     assert f"测算日期（as_of）：{datetime.now(TZ).date()}" in body  # no as_of given: the run's start date
+
+
+def test_a_run_that_fails_before_its_first_step_is_recorded_and_announced(tmp_path, monkeypatch, webhook):
+    monkeypatch.setenv("NMG_DATA_DIR", str(tmp_path / "data"))
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize([reference_data], resources=pipeline.resources(get_settings()), instance=instance,
+                            run_config=night_run_config("2026-13-01"), raise_on_error=False)  # no such night
+    assert not result.success
+    url = f"http://127.0.0.1:{webhook.server_address[1]}/robot/send?access_token=test"
+    run_failure_alert(failure_context(result, instance, AlertChannel(webhook=url)))
+
+    [entry] = run_log(result.run_id)  # the run never took the data folder: the sensor's line is the only one
+    assert entry["status"].startswith("failed at run start: 设置 NMG_AS_OF 的值 '2026-13-01' 无法读取")
+    text = webhook.received[0][1]["text"]["content"]
+    assert "失败步骤：运行启动（步骤开始之前）" in text and "错误：设置 NMG_AS_OF 的值 '2026-13-01' 无法读取" in text
+    assert "测算日期（as_of）：运行配置无法读取" in text
 
 
 def test_a_webhook_that_refuses_the_notice_is_an_error(webhook):

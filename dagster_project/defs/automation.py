@@ -1,6 +1,5 @@
 """Jobs, the 02:00 schedule (it names the night it runs in the run config) and the run-failure alert."""
 
-
 import dagster as dg
 
 from .. import alerts

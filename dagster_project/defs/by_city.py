@@ -1,7 +1,6 @@
 """The scale-out path: the ledger of each city partition in its own file, then combined and compared with the
 unpartitioned ledger (docs/operations.md, "Scale-out")."""
 
-
 import dagster as dg
 
 from .. import partitions

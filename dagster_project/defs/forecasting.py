@@ -1,6 +1,5 @@
 """Driver forecasts (statsmodels), forecast liabilities with their blocking check, the backtest, the scenarios."""
 
-
 import dagster as dg
 
 from .. import backtest, forecast, scenarios

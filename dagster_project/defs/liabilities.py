@@ -1,6 +1,5 @@
 """The liability ledger and its blocking checks."""
 
-
 import dagster as dg
 
 from .. import stages

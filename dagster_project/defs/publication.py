@@ -1,6 +1,5 @@
 """The dashboard pages (built aside) and the published warehouse, put live together."""
 
-
 import time
 from datetime import datetime
 

@@ -1,7 +1,6 @@
 """Reference data, the policy catalogue, the landing files, staging and validation (with its blocking checks),
 and the talent candidates."""
 
-
 import dagster as dg
 
 from .. import stages, talent_classifier
