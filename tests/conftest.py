@@ -123,3 +123,31 @@ def run_nightly():
 
     return build_defs(get_settings()).resolve_job_def("nightly").execute_in_process(
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+
+
+@pytest.fixture(scope="session")
+def nightly_site(tmp_path_factory, fit_cache) -> tuple[Path, Path]:
+    """(site folder, published warehouse) of ONE nightly run (2,000 enterprises, dated 2026-11-27) that every test
+    which only reads a whole night's output shares: the pages' and the browser tests. Under pytest-xdist the first
+    worker to ask runs it under a file lock and the others wait and read the same folder; read it, never write."""
+    import os
+
+    from filelock import FileLock
+
+    from dagster_project.settings import get_settings
+
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-nightly"
+    with FileLock(f"{folder}.lock"):
+        done = folder / "published.txt"
+        if not done.exists():
+            with pytest.MonkeyPatch.context() as mp:
+                for key, value in {"NMG_DATA_DIR": folder / "data", "NMG_DASHBOARDS_DIR": folder / "dashboards",
+                                   "NMG_ENTERPRISES": 2000, "NMG_AS_OF": "2026-11-27", "NMG_CACHE_DIR": fit_cache,
+                                   "NMG_FORECAST_WORKERS": 1, "NMG_PSEUDONYM_SALT": TEST_SALT}.items():
+                    mp.setenv(key, str(value))
+                assert run_nightly().success, "the shared nightly run failed"
+                settings = get_settings()
+                done.write_text(f"{settings.dashboards_dir}\n{settings.published_db}\n", encoding="utf-8")
+        site, db = done.read_text(encoding="utf-8").split()
+    return Path(site), Path(db)

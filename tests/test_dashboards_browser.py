@@ -24,8 +24,7 @@ import duckdb
 import pytest
 
 from dagster_project.dashboards.layout import PAGES
-from dagster_project.settings import REPO_ROOT, get_settings
-from tests.conftest import run_nightly
+from dagster_project.settings import REPO_ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -40,17 +39,9 @@ ASCII_WORD = re.compile(r"[A-Za-z]{3,}")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, fit_cache):
-    """One nightly run (2,000 enterprises) whose site and published warehouse the tests read."""
-    base = tmp_path_factory.mktemp("site")
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in {"NMG_DATA_DIR": base / "data", "NMG_DASHBOARDS_DIR": base / "dashboards",
-                           "NMG_ENTERPRISES": 2000, "NMG_AS_OF": "2026-11-27", "NMG_CACHE_DIR": fit_cache,
-                           "NMG_FORECAST_WORKERS": 1}.items():
-            mp.setenv(key, str(value))
-        assert run_nightly().success
-        settings = get_settings()
-        yield settings.dashboards_dir, settings.published_db
+def site(nightly_site):
+    """The session's shared nightly run (tests/conftest.py): its site folder and published warehouse, read only."""
+    return nightly_site
 
 
 @pytest.fixture(scope="module")
@@ -311,9 +302,26 @@ def test_figures_shown_equal_the_warehouse(site, browser):
                                 WHERE delta_yuan <> 0 ORDER BY abs(delta_yuan) DESC LIMIT 1""").fetchone()
         files = dict(conn.execute("""SELECT file, rows_in FROM audit.input_files
                                      WHERE run_id = (SELECT max_by(run_id, finished_at) FROM audit.runs)""").fetchall())
+        # 'next year' of a run dated 2026-11-27 is 2027: its total and each level (the median path), and its
+        # costliest policy (committed + forecast median)
+        levels = dict(conn.execute("""SELECT paying_level, total_p50_yuan FROM forecast.bands WHERE scope = 'level'
+                                      AND variant = 'with_renewal' AND payment_year = 2027""").fetchall())
+        rule, rule_yuan = conn.execute("""SELECT rule_id, sum(amount_p50) FROM forecast.liabilities
+                                          WHERE kind IN ('spending', 'programme') AND payment_year = 2027
+                                          GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1""").fetchone()
     page = open_page(browser, (out / "index.html").as_uri(), "file://")
     for year, total in totals.items():
         assert Decimal(page.get_by_test_id(f"headline-{year}").locator(".value").get_attribute("data-yuan")) == total
+    assert yuan(page, "next-total") == totals[2027] == sum(levels.values())
+    assert {lvl: yuan(page, f"next-level-{lvl}") for lvl in levels} == levels and len(levels) == 4
+    page.context.close()
+    page = open_page(browser, (out / "policies.html").as_uri(), "file://")
+    assert yuan(page, f"next-rule-{rule}") == rule_yuan
+    assert yuan(page, "policies-year-total") == totals[2027]
+    page.context.close()
+    page = open_page(browser, (out / "regions.html").as_uri(), "file://")
+    assert yuan(page, "year-total-2027") == totals[2027]
+    page.context.close()
     page = open_page(browser, (out / "forecast.html").as_uri(), "file://")
     assert {y: yuan(page, f"fc-total-{y}") for y in totals} == totals
     page = open_page(browser, (out / "regions.html").as_uri(), "file://")

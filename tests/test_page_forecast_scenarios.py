@@ -2,17 +2,15 @@
 step to the first forecast year and the gap between 已承诺 and the ledger explained with figures, each scenario's
 headline, levels in the fiscal order, and no English or developer paths in the visible text.
 
-Two kinds of test: small warehouses written here with figures worked out by hand (always run), and the pages built
-from the published warehouse of the last nightly run (data/warehouse/warehouse.duckdb, read through a copy), checked
-against hand-written SQL on the same file. When no warehouse was published the second kind is skipped: the
-nightly run is not repeated here (tests/test_dashboards_browser.py runs one)."""
+Two kinds of test: small warehouses written here with figures worked out by hand, and the pages built from the
+published warehouse of the session's shared nightly run (tests/conftest.py nightly_site), checked against
+hand-written SQL on the same file."""
 
 from __future__ import annotations
 
 import html as html_mod
 import json
 import re
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,12 +20,11 @@ import pytest
 from dagster_project import catalogue, forecast, scenarios
 from dagster_project.dashboards import forecast_page, quality, scenarios_page
 from dagster_project.dashboards.layout import LEVEL_ORDER, LEVEL_ZH, load_doc_names
-from dagster_project.settings import REPO_ROOT, SEEDS_DIR
+from dagster_project.settings import SEEDS_DIR
 
 RUN = {"run_id": "run-now-0018", "generated_at": "2026-11-28 02:00:00", "catalogue_version": "c" * 16,
        "as_of": "2026-11-27"}
 FISCAL = [LEVEL_ZH[lvl] for lvl in LEVEL_ORDER]
-PUBLISHED = REPO_ROOT / "data" / "warehouse" / "warehouse.duckdb"
 M = Decimal(1_000_000)  # 元 per 百万元, to keep the hand-made rows readable
 BUDGET = "kind IN ('spending', 'programme')"
 
@@ -319,29 +316,10 @@ def test_quality_messages_keep_file_names_and_encodings_as_code():
 
 # --- the published warehouse ---------------------------------------------------------------------------------------
 
-def refresh_wording(conn: duckdb.DuckDBPyConnection) -> None:
-    """The published file may predate this code's wording: give its copy the current seeds' documents' short
-    names and scenario titles and descriptions (text only; no figure changes), as the next nightly run will."""
-    cat = catalogue.load()
-    conn.execute("ALTER TABLE catalogue.documents ADD COLUMN IF NOT EXISTS short_title VARCHAR")
-    for doc in cat.documents:
-        conn.execute("UPDATE catalogue.documents SET short_title = ? WHERE document = ?",
-                     [doc.get("short_title"), doc["document"]])
-    for path in (SEEDS_DIR / "scenarios").glob("*.yaml"):
-        sc = scenarios.load(path, cat)
-        conn.execute("UPDATE scenarios.definitions SET title = ?, description = ? WHERE file = ?",
-                     [sc.title, sc.description, path.name])
-
-
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    """(connection to a copy of the published warehouse, the three pages built from it)."""
-    if not PUBLISHED.exists():
-        pytest.skip("没有已发布的数据仓库（data/warehouse/warehouse.duckdb）：先运行一次夜间任务")
-    copy = tmp_path_factory.mktemp("published") / "warehouse.duckdb"
-    shutil.copyfile(PUBLISHED, copy)
-    conn = duckdb.connect(str(copy))
-    refresh_wording(conn)
+def published(nightly_site):
+    """(connection to the shared nightly run's published warehouse, the three pages built from it)."""
+    conn = duckdb.connect(str(nightly_site[1]), read_only=True)
     load_doc_names(conn)
     pages = {"forecast": forecast_page.build(conn, RUN), "scenarios": scenarios_page.build(conn, RUN),
              "quality": quality.build(conn, {**RUN, "run_id": conn.execute(

@@ -16,8 +16,6 @@ import polars as pl
 import pytest
 
 from dagster_project.dashboards import layout, policies, regions
-from dagster_project.settings import REPO_ROOT, get_settings
-from tests.conftest import run_nightly
 
 RUN = {"run_id": "run-now-0000", "generated_at": "2025-12-01 02:00:00", "catalogue_version": "0" * 16,
        "as_of": "2025-12-01"}  # the first forecast year 2026 is then 明年
@@ -268,20 +266,9 @@ def test_region_beneficiary_table_keeps_each_banners_own_share(hand):
 # --- a whole warehouse -----------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory, fit_cache):
-    """The published warehouse (read-only) if there is one, else a nightly run of 2,000 enterprises."""
-    published = REPO_ROOT / "data" / "warehouse" / "warehouse.duckdb"
-    if published.exists():
-        conn = duckdb.connect(str(published), read_only=True)
-    else:
-        base = tmp_path_factory.mktemp("pages")
-        with pytest.MonkeyPatch.context() as mp:
-            for key, value in {"NMG_DATA_DIR": base / "data", "NMG_DASHBOARDS_DIR": base / "dashboards",
-                               "NMG_ENTERPRISES": 2000, "NMG_AS_OF": "2026-11-27", "NMG_CACHE_DIR": fit_cache,
-                               "NMG_FORECAST_WORKERS": 1}.items():
-                mp.setenv(key, str(value))
-            assert run_nightly().success
-            conn = duckdb.connect(str(get_settings().published_db), read_only=True)
+def warehouse(nightly_site):
+    """The shared nightly run's published warehouse (read-only) and the two pages built from it."""
+    conn = duckdb.connect(str(nightly_site[1]), read_only=True)
     layout.load_doc_names(conn)
     run = {**RUN, "as_of": "2026-11-27"}
     yield conn, policies.build(conn, run), regions.build(conn, run)
