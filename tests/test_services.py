@@ -258,7 +258,7 @@ def test_the_daemon_fires_a_schedule_tick_and_the_queue_runs_one_writer_at_a_tim
     with log_path.open("w") as log, DagsterInstance.from_ref(instance_ref) as instance:
         daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(home / "workspace.yaml")],
                                   cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 240  # the next minute (<= 60 s), then three run processes on a busy machine
+        deadline = time.monotonic() + 300  # the next minute (<= 60 s), then three run processes on a busy machine
         try:
             while time.monotonic() < deadline:
                 runs = first_tick_runs(instance)
@@ -300,7 +300,7 @@ def graphql(url: str, query: str) -> dict:
     return json.load(urllib.request.urlopen(request, timeout=30))["data"]
 
 
-def serve(command: str, env: dict, timeout: float = 420) -> subprocess.CompletedProcess:
+def serve(command: str, env: dict, timeout: float = 660) -> subprocess.CompletedProcess:
     return subprocess.run([str(REPO / "scripts" / "serve.sh"), command], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
@@ -345,7 +345,8 @@ def test_serve_starts_postgres_the_code_server_the_webserver_and_one_daemon_and_
     env = {**os.environ, "NMG_SERVE_HOME": str(home), "DAGSTER_PG_PORT": str(free_port()),
            "NMG_WEBSERVER_PORT": str(web_port), "DAGSTER_CODE_SERVER_PORT": str(free_port()),
            # should a 02:00 tick fall inside the test, its run writes here, not into the checkout's data/
-           "NMG_DATA_DIR": str(home / "data"), "NMG_DASHBOARDS_DIR": str(home / "dashboards")}
+           "NMG_DATA_DIR": str(home / "data"), "NMG_DASHBOARDS_DIR": str(home / "dashboards"),
+           "NMG_SERVE_WAIT": "300"}  # per step, an upper bound for a suite running beside other tests
     env.pop("DAGSTER_HOME", None)
     url = f"http://127.0.0.1:{web_port}"
     try:
