@@ -7,7 +7,7 @@
 #
 # Environment: NMG_SERVE_HOME (DAGSTER_HOME of the services; default dagster_home/prod), NMG_WEBSERVER_HOST
 # (127.0.0.1; 0.0.0.0 to serve other machines), NMG_WEBSERVER_PORT (3000), DAGSTER_CODE_SERVER_HOST (127.0.0.1),
-# DAGSTER_CODE_SERVER_PORT (4266), NMG_SERVE_WAIT (seconds to wait for the UI, 180), the DAGSTER_PG_* and PG_BIN
+# DAGSTER_CODE_SERVER_PORT (4266), NMG_SERVE_WAIT (seconds to wait for each server, 180), the DAGSTER_PG_* and PG_BIN
 # settings of scripts/postgres.sh, and the pipeline's NMG_* settings, which the code server passes to its runs.
 set -euo pipefail
 
@@ -30,10 +30,12 @@ SERVICES=(code-server webserver daemon)  # started in this order, stopped in the
 die() { echo "错误：$*" >&2; exit 1; }
 
 pid_of() {  # the recorded pid, if that process is still the service it was (pids are reused)
-  local file=$RUN_DIR/$1.pid pid
+  local file=$RUN_DIR/$1.pid pid command
   [[ -f $file ]] || return 1
   pid=$(<"$file")
-  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "dagster" || return 1
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  command=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ $command == *dagster* ]] || return 1  # a zombie's is empty
   echo "$pid"
 }
 
@@ -61,10 +63,10 @@ launch() {  # name, then the command: detached into its own session so it outliv
   echo "已启动 $name（进程号 $!，日志 $LOG_DIR/$name.log）"
 }
 
-wait_for() {  # description, seconds, then a command that succeeds when ready
-  local what=$1 seconds=$2 name=$3 i
+wait_for() {  # description, seconds, service name, then a command that succeeds when it is ready
+  local what=$1 seconds=$2 name=$3 deadline=$((SECONDS + $2))
   shift 3
-  for ((i = 0; i < seconds; i++)); do
+  while ((SECONDS < deadline)); do
     if "$@" >/dev/null 2>&1; then return; fi
     pid_of "$name" >/dev/null || die "$what 启动失败，详见 $LOG_DIR/$name.log"
     sleep 1
@@ -107,8 +109,8 @@ PY
 
 migrate_once() {  # create the tables (or migrate them after a Dagster upgrade) before the services race to do it
   local stamp=$NMG_SERVE_HOME/.dagster-schema version
-  version=$(cd "$VENV" && ls -d lib/python*/site-packages/dagster-[0-9]*.dist-info 2>/dev/null | head -n 1)
-  version=${version##*/}
+  version=$(cd "$VENV" && ls -d lib/python*/site-packages/dagster-[0-9]*.dist-info 2>/dev/null | head -n 1) || true
+  version=${version##*/}  # dagster-<version>.dist-info: migrate again after an upgrade
   [[ -f $stamp && $(<"$stamp") == "$version@$DAGSTER_PG_HOST:$DAGSTER_PG_PORT/$DAGSTER_PG_DB" ]] && return
   (cd "$REPO" && "$VENV/bin/dagster" instance migrate >>"$LOG_DIR/migrate.log" 2>&1) ||
     die "Dagster 存储初始化失败，详见 $LOG_DIR/migrate.log"
