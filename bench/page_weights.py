@@ -52,20 +52,26 @@ def load_once(browser, page_path: Path) -> tuple[float, dict[str, int]]:
     return seconds, files
 
 
-def measure(site: Path, runs: int = 3) -> list[dict]:
-    from playwright.sync_api import sync_playwright
+def measure(site: Path, runs: int = 3, browser=None) -> list[dict]:
+    """Every page's bytes and median load time; `browser`: an open Playwright browser to reuse (a test's), else
+    one is launched here (Playwright's sync API allows one per thread)."""
+    if browser is None:
+        from playwright.sync_api import sync_playwright
 
+        with sync_playwright() as pw:
+            own = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                return measure(site, runs, own)
+            finally:
+                own.close()
     rows = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for page_path in pages(site):
-            times, files = [], {}
-            for _ in range(runs):
-                seconds, files = load_once(browser, page_path)
-                times.append(seconds)
-            rows.append({"page": page_path.name, "bytes": sum(files.values()), "files": files,
-                         "median_s": statistics.median(times), "times": times})
-        browser.close()
+    for page_path in pages(site):
+        times, files = [], {}
+        for _ in range(runs):
+            seconds, files = load_once(browser, page_path)
+            times.append(seconds)
+        rows.append({"page": page_path.name, "bytes": sum(files.values()), "files": files,
+                     "median_s": statistics.median(times), "times": times})
     return rows
 
 
