@@ -38,7 +38,10 @@ BIN=$(pg_bin)
 as_server_user() {  # PostgreSQL will not run as root: the cluster belongs to an unprivileged account
   if [[ $EUID -eq 0 ]]; then
     id "$PG_OS_USER" >/dev/null 2>&1 || die "以 root 运行时需要一个普通账户运行 PostgreSQL：账户 $PG_OS_USER 不存在，请用 NMG_PG_OS_USER 指定。"
-    runuser -u "$PG_OS_USER" -- "$@"
+    # runuser lives in /usr/sbin or /sbin, which a service's or a user's PATH may leave out
+    local runuser
+    runuser=$(PATH="$PATH:/usr/sbin:/sbin" command -v runuser) || die "找不到 runuser（util-linux）：请安装 util-linux。"
+    "$runuser" -u "$PG_OS_USER" -- "$@"
   else
     "$@"
   fi
