@@ -1,5 +1,5 @@
 """Command line: `python -m dagster_project run | summary | explain | scenario | generate | check-catalogue |
-coverage`."""
+coverage | schema`."""
 
 from __future__ import annotations
 
@@ -200,6 +200,21 @@ def cmd_coverage(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    """docs/schema/*.json and the docs' format tables, generated from dagster_project/yaml_format.py."""
+    from . import yaml_format
+    from .settings import REPO_ROOT
+
+    if args.check:
+        stale = yaml_format.stale(REPO_ROOT)
+        for path in stale:
+            print(f"未更新：{path.relative_to(REPO_ROOT)}（请运行 python -m dagster_project schema）", file=sys.stderr)
+        return 1 if stale else 0
+    for path in yaml_format.write_all(REPO_ROOT):
+        print(f"已写入：{path.relative_to(REPO_ROOT)}")
+    return 0
+
+
 def _published(path: str | None) -> Path | None:
     db = Path(path) if path else get_settings().published_db
     if not db.exists():
@@ -272,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("summary", help="print the summary of the published warehouse")
     sub.add_parser("check-catalogue", help="load and check seeds/catalogue")
     sub.add_parser("coverage", help="the catalogue's coverage report per document")
+    schema = sub.add_parser("schema", help="write docs/schema/*.json and the docs' format tables from the YAML models")
+    schema.add_argument("--check", action="store_true", help="only say which generated files are out of date (exit 1)")
     exp = sub.add_parser("explain", help="why a ledger or forecast row holds its amount")
     exp.add_argument("what", choices=["ledger", "forecast"])
     exp.add_argument("rule", help="rule id, e.g. NMG2024-11A")
@@ -290,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=settings.seed)
     gen.add_argument("--bad-share", type=float, default=settings.bad_row_share)
     args = parser.parse_args(argv)
-    handler = {"run": cmd_run, "summary": cmd_summary, "generate": cmd_generate,
+    handler = {"run": cmd_run, "summary": cmd_summary, "generate": cmd_generate, "schema": cmd_schema,
                "check-catalogue": cmd_check_catalogue, "coverage": cmd_coverage, "explain": cmd_explain,
                "scenario": cmd_scenario}[args.command]
     return handler(args)

@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from . import forecast_bands, forecast_models, projection, safe_yaml
+from . import forecast_bands, forecast_models, projection, safe_yaml, yaml_format
 from .catalogue import Catalogue
 from .forecast_models import fit_chunk
 from .formulas import sql_literal
@@ -84,6 +84,7 @@ def load_config(path: Path = CONFIG_FILE, documents: set[str] | None = None) -> 
     unknown = set(renewed) - (documents or set(renewed))
     if unknown:
         raise ForecastConfigError(f"{where}：renewed_documents 中有目录里没有的文件 {sorted(unknown)}")
+    yaml_format.check("forecast", raw, where, ForecastConfigError)  # and the declared format (docs/schema/)
     return ForecastConfig(**{**raw, "models": models, "renewed_documents": renewed})
 
 

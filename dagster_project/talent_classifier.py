@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from . import safe_yaml
+from . import safe_yaml, yaml_format
 from .formulas import FormulaError, compile_expression, sql_literal
 from .settings import SEEDS_DIR
 from .warehouse import run_sql, write_table
@@ -59,6 +59,7 @@ def load(path: Path = CRITERIA_FILE) -> list[Criterion]:
     out, seen = [], set()
     for raw in data["criteria"]:
         out.append(_criterion(raw, path.name, seen))
+    yaml_format.check("talent_criteria", data, path.name, CriteriaError)  # and the declared format (docs/schema/)
     return out
 
 
