@@ -538,10 +538,13 @@ class Rule(Strict):
            "is used, and the ledger lines are flagged `split_specified = false`.",
         zh="文本是否写明分担比例；false 时按文件层级的默认比例（defaults.yaml）。")
     valid: Valid | None = doc(
-        None, required="costed",
+        None, required="costed rules without parameters",
         allowed="`{from, to, cohorts_from, earlier_payments}`, dates as `YYYY-MM-DD` between 2000-01-01 and "
-                "2099-12-31; `from` required (programme rules: defaults to 1 January of the earliest budget year)",
-        en="Validity of the rule. Project and talent rules: the trigger date must fall in [from, to]. Enterprise "
+                "2099-12-31; `from` required unless the rule uses parameters (their dates give it) or is a programme "
+                "rule (1 January of the earliest budget year)",
+        en="Validity of the rule. A rule that uses parameters is in force where all of them have a non-null value "
+           "(see [Parameter keys](#parameter-keys)); `valid` may narrow that. Project and talent rules: the trigger "
+           "date must fall in [from, to]. Enterprise "
            "rules: award years from `from`'s year to `to`'s year (whole years). A missing `to` means open-ended "
            "(2099-12-31). Programme lines are not filtered by `valid`. **Earlier cohorts**: when the clause reaches "
            "further back than the list's date — a multi-year award with no approval-date condition (连续5年每年给予, "
