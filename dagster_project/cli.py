@@ -1,5 +1,5 @@
 """Command line: `python -m dagster_project run | summary | explain | scenario | generate | check-catalogue |
-coverage | schema`."""
+coverage | new-document | new-rule | schema`."""
 
 from __future__ import annotations
 
@@ -306,8 +306,12 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--enterprises", type=int, default=settings.enterprises)
     gen.add_argument("--seed", type=int, default=settings.seed)
     gen.add_argument("--bad-share", type=float, default=settings.bad_row_share)
+    from . import scaffold
+
+    scaffold.add_commands(sub)
     args = parser.parse_args(argv)
     handler = {"run": cmd_run, "summary": cmd_summary, "generate": cmd_generate, "schema": cmd_schema,
                "check-catalogue": cmd_check_catalogue, "coverage": cmd_coverage, "explain": cmd_explain,
-               "scenario": cmd_scenario}[args.command]
+               "scenario": cmd_scenario, "new-document": scaffold.cmd_new_document,
+               "new-rule": scaffold.cmd_new_rule}[args.command]
     return handler(args)
