@@ -676,6 +676,7 @@ def parameter_yaml(p: Parameter, document: str, issued: date) -> str:
 
 
 HEADER = """\
+# yaml-language-server: $schema=../../docs/schema/catalogue.schema.json
 # 由 `python -m dagster_project new-document` 根据原文第 {first}-{last} 行生成：{n} 个条目，{m} 个参数。
 # 这是草稿，尚不能加载：每个条目的 status 都是 TODO，目录加载器会拒绝它，所以未经分析员审阅的条目不会被误发布。
 # 请逐条核对原文后填写 status（costed 或 not_costable + reason）；costed 条目的公式用 parameters 中的参数名，

@@ -34,9 +34,11 @@ from dagster_project.settings import SOURCE_TEXT
 FORMULA_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
 IDENTIFIER = re.compile(r"(?<![\w.'])[a-z_][a-z0-9_]*(?![\w'])")
 NOT_AMOUNTS = {Decimal(0), Decimal(1)}
-# award_year = 2025, metric_year IN (2024, 2025): calendar years the formula tests, not amounts
-YEAR_TEST = re.compile(r"\w*year\w*\s*(?:(?:=|<>|!=|<=|>=|<|>)\s*20\d\d\b|(?:NOT\s+)?IN\s*\((?:\s*20\d\d\s*,?)+\)"
-                       r"|BETWEEN\s+20\d\d\s+AND\s+20\d\d\b)", re.I)
+# award_year = 2025, metric_year IN (2024, 2025): calendar years the formula tests, not amounts (written as a literal
+# or, after the migration to parameters, as a parameter's name)
+YEAR = r"(?:20\d\d|[a-z][a-z0-9_]*)"
+YEAR_TEST = re.compile(rf"\w*year\w*\s*(?:(?:=|<>|!=|<=|>=|<|>)\s*{YEAR}\b|(?:NOT\s+)?IN\s*\((?:\s*{YEAR}\s*,?)+\)"
+                       rf"|BETWEEN\s+{YEAR}\s+AND\s+{YEAR}\b)", re.I)
 
 
 @dataclass
@@ -51,6 +53,8 @@ class Tally:
     amounts: int = 0
     in_lines: int = 0
     in_document: int = 0
+    prefilled: int = 0  # parameters the scaffold wrote for the document
+    used: int = 0  # of which the value is an amount of one of the document's costed entries
     misses: list[str] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
@@ -58,6 +62,8 @@ class Tally:
         self.amounts += other.amounts
         self.in_lines += other.in_lines
         self.in_document += other.in_document
+        self.prefilled += other.prefilled
+        self.used += other.used
 
 
 def read_catalogue(directory: Path) -> tuple[dict[str, Document], dict[str, list[Decimal]]]:
@@ -136,7 +142,12 @@ def measure(doc: Document, lines: list[str], params: dict[str, list[Decimal]]) -
     s = scaffold.scaffold(lines, first, last, doc.header["document"], doc.header["level"],
                           doc.header.get("title"), _issued(doc.header))
     found = [p.found for e in s.entries for p in e.parameters] + [p.found for p in s.closing]
-    tally = Tally()
+    tally = Tally(prefilled=len(found))
+    costed = set()
+    for rule in doc.rules:
+        if rule.get("status") == "costed":
+            costed |= amounts(rule, params)
+    tally.used = sum(f.value.normalize() in costed for f in found)
     for rule in doc.rules:
         if rule.get("status") != "costed":
             continue
@@ -159,16 +170,17 @@ def _pct(part: int, whole: int) -> str:
 
 
 def table(results: dict[str, Tally]) -> str:
-    rows = ["| document | costed entries | amounts | found in the entry's lines | | found in the document | |",
-            "|---|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| document | costed entries | amounts | found in the entry's lines | | found in the document | | "
+            "parameters pre-filled | of which a costed amount |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     total = Tally()
     for name, t in results.items():
         total.add(t)
         rows.append(f"| {name} | {t.entries} | {t.amounts} | {t.in_lines} | {_pct(t.in_lines, t.amounts)} | "
-                    f"{t.in_document} | {_pct(t.in_document, t.amounts)} |")
+                    f"{t.in_document} | {_pct(t.in_document, t.amounts)} | {t.prefilled} | {t.used} |")
     rows.append(f"| **total** | {total.entries} | {total.amounts} | {total.in_lines} | "
                 f"**{_pct(total.in_lines, total.amounts)}** | {total.in_document} | "
-                f"**{_pct(total.in_document, total.amounts)}** |")
+                f"**{_pct(total.in_document, total.amounts)}** | {total.prefilled} | {total.used} |")
     return "\n".join(rows)
 
 
