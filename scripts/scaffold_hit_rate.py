@@ -35,9 +35,9 @@ FORMULA_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
 IDENTIFIER = re.compile(r"(?<![\w.'])[a-z_][a-z0-9_]*(?![\w'])")
 NOT_AMOUNTS = {Decimal(0), Decimal(1)}
 # award_year = 2025, metric_year IN (2024, 2025): calendar years the formula tests, not amounts (written as a literal
-# or, after the migration to parameters, as a parameter's name)
+# or, after the migration to parameters, as a parameter's name whose values are years)
 YEAR = r"(?:20\d\d|[a-z][a-z0-9_]*)"
-YEAR_TEST = re.compile(rf"\w*year\w*\s*(?:(?:=|<>|!=|<=|>=|<|>)\s*{YEAR}\b|(?:NOT\s+)?IN\s*\((?:\s*{YEAR}\s*,?)+\)"
+YEAR_TEST = re.compile(rf"\b[a-z]*_?year\s*(?:(?:=|<>|!=|<=|>=|<|>)\s*{YEAR}\b|(?:NOT\s+)?IN\s*\((?:\s*{YEAR}\s*,?)+\)"
                        rf"|BETWEEN\s+{YEAR}\s+AND\s+{YEAR}\b)", re.I)
 
 
@@ -93,10 +93,16 @@ def _formula(text: Any, params: dict[str, list[Decimal]]) -> Iterable[Decimal]:
     if not isinstance(text, str):
         yield from _field(text, params)
         return
-    bare = YEAR_TEST.sub("", re.sub(r"'[^']*'", "''", text))
+    bare = YEAR_TEST.sub(lambda m: _years_only(m.group(0), params), re.sub(r"'[^']*'", "''", text))
     yield from (_dec(n) for n in FORMULA_NUMBER.findall(bare))
     for name in IDENTIFIER.findall(bare):
         yield from params.get(name, [])
+
+
+def _years_only(test: str, params: dict[str, list[Decimal]]) -> str:
+    """A year test dropped, unless a name in it is a parameter with values other than years (then kept whole)."""
+    names = [n for n in re.findall(r"[a-z][a-z0-9_]*", test[test.lower().index("year") + 4:]) if n in params]
+    return test if any(not 1900 <= v <= 2099 for n in names for v in params[n]) else ""
 
 
 def _field(value: Any, params: dict[str, list[Decimal]]) -> Iterable[Decimal]:

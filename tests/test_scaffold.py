@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -285,3 +286,28 @@ def test_new_rule_appends_one_entry_and_its_parameters(tmp_path, capsys, monkeyp
     assert main(["new-rule", "--document", "TEST2024", "--item", "9", "--text", str(tmp_path / "text.txt"),
                  "--file", str(out)]) == 2
     assert "没有编号为 9 的条目（找到的编号：1、2、3、4）" in capsys.readouterr().err
+
+
+def test_the_hit_rate_counts_the_same_amounts_before_and_after_the_migration_to_parameters(monkeypatch):
+    """scripts/scaffold_hit_rate.py: literals, or the values of the parameters named; 0, 1 and tested years left out."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hit_rate", Path(__file__).parent.parent / "scripts" /
+                                                  "scaffold_hit_rate.py")
+    hit_rate = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "hit_rate", hit_rate)  # its dataclasses look their module up
+    spec.loader.exec_module(hit_rate)
+    literal = {"eligibility": "award_year IN (2024, 2025) AND contract_years >= 3 AND region_code = '150600'",
+               "amount": "200 * (milk_t - milk_prev_t) + 0 * x", "caps": {"per_award": 50000000},
+               "shares": {"region": 0.5, "city": 0.5}, "expected_share": 0.3,
+               "tiers": {"by": "area_mu", "brackets": [{"min": 100000, "max": 300000, "amount": "5000000"}]}}
+    named = {"eligibility": "award_year IN (r_y1, r_y2) AND contract_years >= r_elig AND region_code = '150600'",
+             "amount": "r_amount * (milk_t - milk_prev_t) + 0 * x", "caps": {"per_award": "r_cap"},
+             "shares": {"region": "r_share", "city": "r_share"}, "expected_share": "r_expected",
+             "tiers": {"by": "area_mu", "brackets": [{"min": "r_min", "max": "r_max", "amount": "r_tier"}]}}
+    params = {"r_y1": [Decimal(2024)], "r_y2": [Decimal(2025)], "r_elig": [Decimal(3)], "r_amount": [Decimal(200)],
+              "r_cap": [Decimal(50000000)], "r_share": [Decimal("0.5")], "r_expected": [Decimal("0.3")],
+              "r_min": [Decimal(100000)], "r_max": [Decimal(300000)], "r_tier": [Decimal(5000000)]}
+    expected = {Decimal(v) for v in ("3", "200", "50000000", "0.5", "100000", "300000", "5000000")}
+    assert hit_rate.amounts(literal, {}) == expected
+    assert hit_rate.amounts(named, params) == expected
