@@ -19,7 +19,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT / "seeds"
 SQL_DIR = REPO_ROOT / "sql"
 STATIC_DIR = REPO_ROOT / "assets"
-SOURCE_TEXT = REPO_ROOT.parent / "shared" / "seeds" / "000_acf4c8df6a851f9c.txt"
+# The policy text every citation's line numbers refer to, vendored byte-identical from ../shared/seeds
+# (seeds/source/README.md: origin and SHA-256), so a clone alone has it.
+SOURCE_TEXT = SEEDS_DIR / "source" / "000_acf4c8df6a851f9c.txt"
 
 
 def _path(text: str) -> Path:

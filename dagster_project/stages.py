@@ -18,6 +18,7 @@ from .contract import LOAD_ORDER, REGISTRIES, Registry
 from .formulas import sql_literal
 from .ledger import build_ledger, write_catalogue
 from .settings import Settings
+from .source_text import write_source_text
 from .warehouse import append_table, ensure_schemas, query, write_table
 
 FILE_LOG_SCHEMA = {
@@ -43,6 +44,7 @@ def load_catalogue(conn: duckdb.DuckDBPyConnection, run_id: str) -> catalogue_mo
     ensure_schemas(conn)
     cat = catalogue_mod.load()
     write_catalogue(conn, cat, run_id)
+    write_source_text(conn, cat.documents)  # the cited text itself, for auditors and the document pages
     return cat
 
 

@@ -17,6 +17,7 @@ COMMENT ON TABLE pub.catalogue.rule_instalments IS '分期: instalment weights o
 COMMENT ON TABLE pub.catalogue.rule_tiers IS '分档: tier brackets of rules with thresholds';
 COMMENT ON TABLE pub.catalogue.programme_lines IS '专项资金安排: fixed programme budgets by year and region';
 COMMENT ON TABLE pub.catalogue.coverage IS '覆盖情况: per document, clauses found, costed, not costable, by kind';
+COMMENT ON TABLE pub.catalogue.source_text IS '政策原文: every line of the source text the citations refer to (document, line number, text), to read a rule''s lines beside it';
 COMMENT ON TABLE pub.catalogue.talent_criteria IS '人才分类目录标准: the annex criteria, cited, evaluable or not with the reason';
 COMMENT ON TABLE pub.catalogue.version IS '目录版本: the catalogue version hash used by this run';
 COMMENT ON TABLE pub.ledger.award_candidates IS '奖补候选: every registry row a costed rule applies to, with its inputs and gross amount';

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import changes, forecast_page, overview, policies, quality, regions, scenarios_page
+from . import changes, documents, forecast_page, overview, policies, quality, regions, scenarios_page
 from .layout import load_doc_names, write_static
 
 
@@ -19,6 +19,7 @@ def build_site(conn: duckdb.DuckDBPyConnection, out: Path, run: dict, published:
              "regions.html": regions.build(conn, run), "policies.html": policies.build(conn, run),
              "forecast.html": forecast_page.build(conn, run), "scenarios.html": scenarios_page.build(conn, run),
              "quality.html": quality.build(conn, run)}
+    pages.update(documents.build_all(conn, run))  # 政策原文: the index and a text page per source document
     paths = []
     for name, text in pages.items():
         path = out / name

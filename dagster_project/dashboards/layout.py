@@ -24,6 +24,8 @@ LEVEL_ORDER = tuple(LEVEL_ZH)  # the fiscal order every table, legend and stack 
 LEVEL_COLOUR = {"central": "#6b4c9a", "region": "#c0392b", "city": "#2471a3", "banner": "#229954"}  # every page
 PAGES = {"index.html": "总览", "regions.html": "分地区", "policies.html": "分政策", "forecast.html": "预测",
          "scenarios.html": "情景分析", "quality.html": "数据质量"}
+DOCUMENTS_PAGE = "documents.html"  # 政策原文 (documents.py): the index of the source documents, one text page each
+NAV = {**PAGES, DOCUMENTS_PAGE: "政策原文"}  # the header's links; the chart pages are PAGES
 KIND_ZH = {"spending": "财政支出（补贴、奖励）", "programme": "专项资金安排",
            "revenue_forgone": "减收（税费减免、让渡）", "equity": "股权投入（基金）",
            "revenue_inflow": "增收（生态补偿、资源税等）", "non_budget": "预算外（市场化补偿、电网费用）"}
@@ -135,6 +137,8 @@ def yi_rounded(yuan, low, high) -> tuple[str, str, str]:
             f"{float(high or 0) / 1e8:,.{bounds}f}")
 
 
+PLOTLY_SCRIPTS = ('<script src="static/plotly-basic.min.js"></script>'
+                  '<script src="static/plotly-locale-zh-cn.js"></script>')
 # Chinese tool tips, no logo, redrawn when the window changes; no "Share chart" (it uploads) or lasso tools.
 PLOTLY_CONFIG = {"locale": "zh-CN", "displaylogo": False, "responsive": True,
                  "modeBarButtonsToRemove": ["sendChartToCloud", "select2d", "lasso2d"]}
@@ -176,10 +180,16 @@ def collapsible(summary: str, inner_html: str, open_: bool = False) -> str:
             f"{inner_html}</details>")
 
 
-def page(name: str, body: str, run: dict, sql: str) -> str:
-    title = f"{PAGES[name]} · 政策成本测算"
-    nav = "".join(f'<a href="{f}"{" class=current" if f == name else ""}>{html.escape(t)}</a>'
-                  for f, t in PAGES.items())
+def page(name: str, body: str, run: dict, sql: str, *, section: str | None = None, heading: str | None = None,
+         charts: bool = True, css: tuple[str, ...] = ()) -> str:
+    """A whole page. `section`: the header link it belongs to (default `name`; a document's text page: the 政策原文
+    index), `heading`: its h1 (default that link's name); charts=False leaves out the Plotly scripts (text pages);
+    `css`: further style sheets in static/ after style.css."""
+    section = section or name
+    heading = heading or NAV[section]
+    title = f"{heading} · 政策成本测算"
+    nav = "".join(f'<a href="{f}"{" class=current" if f == section else ""}>{html.escape(t)}</a>'
+                  for f, t in NAV.items())
     nav += f'<a href="{html.escape(workbook_file(run))}" download id="workbook-link">下载Excel</a>'
     stamp = (f"运行编号 <span id='run-id'>{html.escape(run['run_id'])}</span> · 生成时间 "
              f"{html.escape(run['generated_at'])} · 政策目录版本 <span id='catalogue-version'>"
@@ -187,10 +197,9 @@ def page(name: str, body: str, run: dict, sql: str) -> str:
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="static/style.css">
-<script src="static/plotly-basic.min.js"></script><script src="static/plotly-locale-zh-cn.js"></script>
-<script src="static/tables.js" defer></script></head>
-<body><header><h1>{html.escape(PAGES[name])}</h1><nav>{nav}</nav><div class="stamp">{stamp}</div></header>
+<link rel="stylesheet" href="static/style.css">{"".join(f'<link rel="stylesheet" href="static/{c}">' for c in css)}
+{PLOTLY_SCRIPTS if charts else ""}<script src="static/tables.js" defer></script></head>
+<body><header><h1>{html.escape(heading)}</h1><nav>{nav}</nav><div class="stamp">{stamp}</div></header>
 <main>{body}</main>
 <footer><p>金额单位：万元（鼠标停在表格金额上显示精确到元的金额；导出的表格另有一列元）。</p>
 <p>本页数据为合成示例数据，不是真实登记数据。本页的数字可在只读发布的数据仓库（或本次运行的快照）中用下面的查询核对：</p>
