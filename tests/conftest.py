@@ -41,6 +41,31 @@ def enterprise(uscc: str, region: str = "150622", industry: str = "14", register
             "registered_on": date.fromisoformat(registered), "ownership": "private"}
 
 
+FIRM_A = "91150622AAAAAAAAA1"  # the firm of the project and talent rows below
+
+
+def project(pid: str, ptype: str, completed: str, equipment: str = "0", area: str | None = None,
+            region: str = "150622", uscc: str = FIRM_A) -> dict:
+    """A project row started 2022-01-01 whose total investment equals its equipment investment."""
+    from datetime import date
+
+    return {"project_id": pid, "uscc": uscc, "project_name": pid, "project_type": ptype, "region_code": region,
+            "start_date": date(2022, 1, 1), "completion_date": date.fromisoformat(completed),
+            "equipment_investment_yuan": equipment, "total_investment_yuan": equipment, "area_mu": area}
+
+
+def talent(tid: str, category: str, arrived: str, employment: str = "full_time", left: str | None = None,
+           region: str = "150602") -> dict:
+    """A talent row (as the typed registry holds it, masked) employed by FIRM_A."""
+    from datetime import date
+
+    return {"talent_id": tid, "person_key": f"pk-{tid}", "name_masked": "张**", "id_masked": "150602********0000",
+            "category": category, "field": "science", "employer_uscc": FIRM_A, "region_code": region,
+            "arrival_date": date.fromisoformat(arrived), "departure_date": date.fromisoformat(left) if left else None,
+            "employment": employment, "degree": "doctorate", "title": "senior", "annual_salary_yuan": "500000",
+            "birth_year": 1985}
+
+
 @pytest.fixture
 def ledger_from():
     """ledger_from(registries={name: rows}, catalogue_dir=None) -> duckdb connection with the ledger built."""

@@ -19,10 +19,9 @@ from dagster_project.catalogue import CatalogueError
 from dagster_project.contract import REGISTRIES
 from dagster_project.ledger import build_ledger, write_catalogue
 from dagster_project.warehouse import write_table
-from tests.conftest import enterprise, typed_frame
+from tests.conftest import enterprise, project, talent, typed_frame
 from tests.test_forecast import AS_OF as FORECAST_AS_OF
 from tests.test_forecast import CFG, forecast_conn  # noqa: F401 - a fixture
-from tests.test_rules import project, talent
 
 A = "91150602AAAAAAAAA1"
 DEFAULTS = Path(__file__).parent.parent / "seeds" / "catalogue" / "defaults.yaml"

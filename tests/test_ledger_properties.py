@@ -9,8 +9,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import enterprise, lines
-from tests.test_rules import project, talent
+from tests.conftest import enterprise, lines, project, talent
 
 A = "91150602AAAAAAAAA1"
 

@@ -3,8 +3,7 @@ that keeps a liability from being counted twice"), shown on beneficiaries that q
 
 from __future__ import annotations
 
-from tests.conftest import enterprise, lines
-from tests.test_rules import talent
+from tests.conftest import enterprise, lines, talent
 
 A = "91150602AAAAAAAAA1"  # a firm in 东胜区, Ordos
 

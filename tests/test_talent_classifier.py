@@ -7,8 +7,7 @@ import yaml
 
 from dagster_project import stages, talent_classifier
 from dagster_project.warehouse import write_table
-from tests.conftest import enterprise, typed_frame
-from tests.test_rules import talent
+from tests.conftest import enterprise, talent, typed_frame
 
 A = "91150602AAAAAAAAA1"
 
