@@ -512,3 +512,92 @@ def compare(conn, case: Case, cat: Catalogue, expected: dict[str, list[tuple]]) 
         return problems + total_checks(conn, case, cat)
     except CaseError as exc:
         return [str(exc)]
+
+
+# --------------------------------------------------------------------------------------------- the runner's checks
+
+GOOD = """
+document: ORD-FTRADE
+catalogue: [ORD-FTRADE.yaml]
+cases:
+  - case: ftrade_7_sample
+    title: 港务费按50%支持
+    rules: [ORD-FTRADE-07]
+    clause:
+      - {item: "7", lines: [5382, 5411], quote: 港务费按照实际费用的50%给予支持……市、旗区按照1:1承担}
+    inputs:
+      enterprises: [{uscc: 91150622AAAAAAAAA1, registered_on: 2024-03-01}]
+      enterprise_metrics: [{uscc: 91150622AAAAAAAAA1, year: 2024, metric: port_fees_yuan, value: "1000000"}]
+    expected:
+      ORD-FTRADE-07:
+        - [91150622AAAAAAAAA1, 2025, banner, "150622", "250000.00"]
+"""
+
+
+def _case(tmp_path: Path, text: str) -> Case:
+    folder = tmp_path / "ORD-FTRADE"
+    folder.mkdir(exist_ok=True)
+    path = folder / "sample.yaml"
+    path.write_text(text, encoding="utf-8")
+    [case] = read_file(path)
+    return case
+
+
+def test_a_well_formed_case_passes_the_checks_and_fills_the_neutral_defaults(tmp_path, catalogues):
+    case = _case(tmp_path, GOOD)
+    expected = check_shape(case, catalogues(case.catalogue_files))
+    assert expected == {"ORD-FTRADE-07": [("91150622AAAAAAAAA1", 2025, "banner", "150622", "250000.00")]}
+    rows = registries(case)
+    assert rows["enterprises"][0]["name"] == "测试企业AAA1" and rows["enterprises"][0]["ownership"] == "private"
+    assert rows["enterprise_metrics"][0]["unit"] == "元"  # from seeds/reference/metrics.csv
+
+
+@pytest.mark.parametrize("old, new, complaint", [
+    ("    title: 港务费", "    titel: x\n    title: 港务费", r"案例 ftrade_7_sample：未知的键 \['titel'\]"),
+    ("rules: [ORD-FTRADE-07]", "rules: [ORD-FTRADE-99]", r"规则 \['ORD-FTRADE-99'\] 不在所载目录"),
+    ("      ORD-FTRADE-07:\n", "      ORD-FTRADE-01A:\n", "expected 应对 rules 中的每条规则"),
+    ('"250000.00"]', "250000.00]", r"应为 \[对象编号, 支付年度"),
+    ('"150622", "250000.00"]', '150622, "250000.00"]', r"应为 \[对象编号, 支付年度"),
+    ("lines: [5382, 5411]", "lines: [100, 120]", "位于 ORD-FTRADE 的"),
+    ("case: ftrade_7_sample", "case: Ftrade 7", "case 应为小写字母"),
+])
+def test_a_malformed_case_is_refused_naming_file_and_case(tmp_path, catalogues, old, new, complaint):
+    assert old in GOOD
+    case = _case(tmp_path, GOOD.replace(old, new))
+    with pytest.raises(CaseError, match=complaint) as refused:
+        check_shape(case, catalogues(case.catalogue_files))
+    assert "ORD-FTRADE/sample.yaml" in str(refused.value)
+
+
+def test_a_quote_missing_from_the_cited_lines_is_refused(tmp_path, catalogues):
+    if _SOURCE is None:
+        pytest.skip("the policy text is not present")
+    case = _case(tmp_path, GOOD.replace("按照实际费用的50%", "按照实际费用的60%"))
+    with pytest.raises(CaseError, match="不在 ORD-FTRADE 第 5382-5411 行中"):
+        check_shape(case, catalogues(case.catalogue_files))
+
+
+@pytest.mark.parametrize("old, new, complaint", [
+    ('value: "1000000"', "value: 1000000.5", "数值请写成带引号的文本"),
+    ("registered_on: 2024-03-01", "registered_on: 2024-03-01, region_code: 150622", "应为带引号的文本"),
+    ("registered_on: 2024-03-01", "registerd_on: 2024-03-01", r"未知列 \['registerd_on'\]"),
+    ("metric: port_fees_yuan", "metric: no_such_metric", "不在 seeds/reference/metrics.csv 中"),
+    ("      enterprises:", "      enterprise:", "未知的登记表 'enterprise'"),
+])
+def test_registry_rows_of_the_wrong_shape_are_refused(tmp_path, old, new, complaint):
+    assert old in GOOD
+    with pytest.raises(CaseError, match=complaint):
+        registries(_case(tmp_path, GOOD.replace(old, new)))
+
+
+def test_a_file_whose_document_is_not_its_folder_is_refused(tmp_path):
+    with pytest.raises(CaseError, match="应与所在文件夹名 ORD-FTRADE 相同"):
+        _case(tmp_path, GOOD.replace("document: ORD-FTRADE", "document: ORD-BULK"))
+
+
+def test_the_diff_names_the_missing_and_the_unexpected_lines():
+    want = [("F1", 2025, "city", "150600", "1.00"), ("F1", 2025, "banner", "150622", "1.00")]
+    got = [("F1", 2025, "banner", "150622", "1.00"), ("F1", 2025, "city", "150600", "1.01")]
+    diff = lines_diff("R-1", want, got)
+    assert '  - [F1, 2025, city, "150600", "1.00"]' in diff and '  + [F1, 2025, city, "150600", "1.01"]' in diff
+    assert diff.startswith("规则 R-1：") and lines_diff("R-1", want, list(reversed(want))) == ""
