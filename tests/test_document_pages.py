@@ -375,6 +375,11 @@ def test_items_without_a_fiscal_clause_are_found_at_their_headings(real_pages):
     text = read_lines()
     for document, item, line_no in [("NMG2024", "3", 60), ("NMG-PRIV", "1", 1273), ("NMG-FACAG", "6", 1942),
                                     ("ORD2024", "1.2.2", 3436), ("ORD-COMMERCE14", "1.1", 5650),
-                                    ("ORD-NEWENERGY", "1.1", 8660), ("ORD-WOOD", "1.2.1", 8177)]:
+                                    ("ORD-NEWENERGY", "1.1", 8660), ("ORD-WOOD", "1.2.1", 8177),
+                                    ("ORD-COALBOX", "3", 5026), ("ORD-COMMERCE14", "12", 7915)]:
         assert f'id="item-{item}"' in line(pages[f"doc-{document}.html"], line_no), (document, item)
         assert text[line_no - 1].strip()[0] in "0123456789一二三四五六七八九十（第"  # a heading line
+    for document in ("NMG2024", "ORD2024", "ORD-NEWENERGY", "ORD-COMMERCE14"):  # every listed item found
+        listed, marked = re.search(r"经审阅没有财政条款的条目（(\d+) 项，原文中已标出 (\d+) 项的位置）",
+                                   pages[f"doc-{document}.html"]).groups()
+        assert listed == marked, document

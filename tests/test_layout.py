@@ -94,7 +94,7 @@ def test_write_static_ships_the_basic_bundle_and_locale_and_drops_the_full_bundl
     (tmp_path / "static" / "plotly.min.js").write_text("old full bundle")
     layout.write_static(tmp_path)
     names = {p.name for p in (tmp_path / "static").iterdir()}
-    assert names == {"style.css", "tables.js", "plotly-basic.min.js", "plotly-locale-zh-cn.js"}
+    assert names == {"style.css", "documents.css", "tables.js", "plotly-basic.min.js", "plotly-locale-zh-cn.js"}
     locale = (tmp_path / "static" / "plotly-locale-zh-cn.js").read_text(encoding="utf-8")
     assert 'name:"zh-CN"' in locale and "Plotly.register(locale)" in locale
     head = (tmp_path / "static" / "plotly-basic.min.js").read_text(encoding="utf-8")[:200]

@@ -198,7 +198,7 @@ HEADING = re.compile(r"^\s*(?:" + "|".join(ANY_HEADING.values()) + ")")
 # How an item number of the catalogue is written as headings, by the number of its parts; a document uses one
 # of the alternatives (11: '11.' or '十一、'; 2.3: '二、（三）', '二、3.' or '第二章第三节';
 # 3.1.5.2: '三、（一）5.（2）').
-PATHS = {1: (("arabic",), ("zh",)), 2: (("zh", "paren"), ("zh", "arabic"), ("chapter", "section")),
+PATHS = {1: (("arabic",), ("zh",), ("chapter",)), 2: (("zh", "paren"), ("zh", "arabic"), ("chapter", "section")),
          3: (("zh", "paren", "arabic"), ("chapter", "section", "arabic")),
          4: (("zh", "paren", "arabic", "paren_arabic"),)}
 BOX = re.compile(r"专栏(\d+)(?:\.(\d+))?")  # 专栏1.2: the second numbered line of box 1 (专栏 1 …)
@@ -286,7 +286,30 @@ def locate_items(text: dict[int, str], first: int, last: int, rules: list[dict[s
     best = max(range(3), key=lambda c: (scores[c], -c))
     if scores[best] < 0.8 * len(rules):
         return {}
-    return {i: tried[best][i] for i in items if i in tried[best]}
+    found = dict(tried[best])
+    for item in items:  # one written another way (a section 三、 among items 2.3 and 4.1 written （三）, （一）)
+        if item not in found and _rank(item) is not None:
+            found |= _elsewhere(text, first, last, item, found)
+    return {i: found[i] for i in items if i in found}
+
+
+def _rank(item: str) -> tuple[int, ...] | None:
+    parts = item.split(".")
+    return tuple(map(int, parts)) if all(p.isdigit() for p in parts) else None
+
+
+def _elsewhere(text: dict[int, str], first: int, last: int, item: str, found: dict[str, int]) -> dict[str, int]:
+    """{item: line} for an item found by another reading of its number, kept only between the headings of the items
+    numbered just before and after it; {} otherwise."""
+    rank = _rank(item)
+    ranked = [(_rank(i), line) for i, line in found.items() if _rank(i) is not None]
+    low = max((line for r, line in ranked if r < rank), default=first - 1)
+    high = min((line for r, line in ranked if r > rank), default=last + 1)
+    for path in _paths(item):
+        line = _find(text, first, last, path)
+        if line is not None and low < line < high:
+            return {item: line}
+    return {}
 
 
 # --- one document's page -----------------------------------------------------------------------------------------
