@@ -35,10 +35,9 @@ NOMINAL = {0.8: ("band_p10_yuan", "band_p90_yuan"), 0.95: ("band_p025_yuan", "ba
 
 def opened(cat: Catalogue, first: int, last: int) -> Catalogue:
     """Today's costed take-up rules as if valid in every year first..last."""
-    rules = tuple(dataclasses.replace(r, valid_from=date(first, 1, 1), valid_to=date(last, 12, 31),
-                                      cohorts_from=None)
+    rules = tuple(r.stretched(valid_from=date(first, 1, 1), valid_to=date(last, 12, 31), cohorts_from=None)
                   for r in cat.costed() if r.beneficiary != "programme")
-    return Catalogue(cat.documents, rules, cat.version)
+    return dataclasses.replace(cat, rules=rules)
 
 
 def run_backtest(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastConfig, as_of: date, run_id: str,

@@ -10,21 +10,24 @@ safe_yaml (no aliases, bounded size).
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from . import reference, safe_yaml
+from . import parameters, reference, safe_yaml, yaml_format
 from .contract import REGISTRIES
-from .formulas import FormulaError, compile_expression, equality_tested_names
+from .formulas import FormulaError, compile_expression, equality_tested_names, referenced_names
+from .parameters import Parameter, ParameterError
 from .settings import SEEDS_DIR
 
 CATALOGUE_DIR = SEEDS_DIR / "catalogue"
@@ -47,7 +50,8 @@ LINKS = ("restates", "tops_up")
 BASES = ("exact", "upper_bound", "lower_bound", "expected_value")  # the text's amount, its 最高 cap, its 不低于 floor …
 SHORT_TITLE_MAX = 30  # a document's short name fits a table cell and a chart legend
 DOC_FIELDS = {"document", "title", "short_title", "level", "issued", "source_lines", "notes", "rules",
-              "items_without_fiscal_clause"}
+              "items_without_fiscal_clause", "parameters", "valid", "continues"}
+FORMULA_FIELDS = ("eligibility", "amount")  # besides tiers.by and each bracket's amount
 
 # Names that reach SQL text (docs/catalogue.md, "What a catalogue entry cannot do").
 RULE_ID = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Za-z0-9]+)*")
@@ -124,6 +128,10 @@ class Rule:
     reading: str = ""
     links: dict[str, str] = field(default_factory=dict)
     programme: tuple[dict[str, Any], ...] = ()
+    parameters: tuple[tuple[str, str], ...] = ()  # (parameter, field) for each parameter the rule uses
+    ended_by_parameter: bool = False  # a dated null ended the measure: a forecast assuming its list renewed keeps it
+    inputs: tuple[str, ...] = ()  # registry fields the formulas read: recorded with every award (ledger inputs)
+    open_sql: dict[str, Any] = field(default_factory=dict, compare=False)  # formulas with dated values carried on
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
     source: str = field(default="", compare=False)  # the file it came from, for messages at run time
 
@@ -131,12 +139,19 @@ class Rule:
     def costed(self) -> bool:
         return self.status == "costed"
 
+    def stretched(self, **validity: Any) -> Rule:
+        """The rule with another validity (a forecast window, a backtest's history) and its dated parameters'
+        values carried on over gaps and beyond their last date (parameters.value_expression, open)."""
+        return dataclasses.replace(self, **self.open_sql, **validity)
+
 
 @dataclass(frozen=True)
 class Catalogue:
     documents: tuple[dict[str, Any], ...]
     rules: tuple[Rule, ...]
     version: str  # SHA-256 of the catalogue files, in file-name order
+    parameters: dict[str, Parameter] = field(default_factory=dict)
+    periods: dict[str, list[parameters.Span]] = field(default_factory=dict)  # list documents' periods, continued
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
@@ -249,7 +264,10 @@ def field_kinds(beneficiary: str, variables: dict[str, Any]) -> dict[str, str]:
     return kinds | {name: "decimal" for name in variables}  # metric values are DECIMAL
 
 
-def parse_rule(raw: Any, doc: dict[str, Any], defaults: dict[str, Any], where: str) -> Rule:
+def parse_rule(raw: Any, doc: dict[str, Any], defaults: dict[str, Any], where: str,
+               params: dict[str, Parameter] | None = None, periods: list[parameters.Span] | None = None) -> Rule:
+    """One entry checked. `params`: the catalogue's parameters; `periods`: when the document's measures are in force
+    (its list period and those of the lists that continue it), for rules with no period of their own."""
     if not isinstance(raw, dict):
         raise CatalogueError(f"{where}：rules 中的每一项应为一条规则（键值对），而不是 {raw!r:.80}")
     rid = raw.get("id") if isinstance(raw.get("id"), str) else "(无 id)"
@@ -287,7 +305,9 @@ def parse_rule(raw: Any, doc: dict[str, Any], defaults: dict[str, Any], where: s
                                            "restates …）；在其基础上另行加发的用 links.tops_up")
     if status != "costed":
         raise _error(at, "status", "应为 costed 或 not_costable")
-    return Rule(**base, **_costed_head(raw, at), **_costed_parts(raw, doc, defaults, at))
+    resolved, uses = _numeric_parameters(raw, params or {}, at)
+    return Rule(**base, **_costed_head(resolved, at),
+                **_costed_parts(resolved, doc, defaults, at, params or {}, uses, periods))
 
 
 def _optional_text(raw: dict[str, Any], key: str, at: str) -> str:
@@ -333,7 +353,9 @@ def _costed_head(raw: dict[str, Any], at: str) -> dict[str, Any]:
     return dict(basis=basis, paid_to=paid_to, expected_share=share, assumption=assumption)
 
 
-def _costed_parts(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, Any], at: str) -> dict[str, Any]:
+def _costed_parts(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, Any], at: str,
+                  params: dict[str, Parameter], uses: list[tuple[str, str]],
+                  periods: list[parameters.Span] | None) -> dict[str, Any]:
     ben = raw.get("beneficiary")
     if ben not in BENEFICIARIES:
         raise _error(at, "beneficiary", f"应为 {sorted(BENEFICIARIES)} 之一")
@@ -342,34 +364,133 @@ def _costed_parts(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, 
         raise _error(at, "trigger", f"{ben} 规则应为 {TRIGGERS[ben]} 之一")
     variables = _variables(raw.get("variables"), ben, at)
     kinds = field_kinds(ben, variables)
-
-    def expr(value: Any, fld: str, role: str) -> str:
-        try:
-            return compile_expression(value, kinds, role)
-        except FormulaError as exc:
-            raise _error(at, fld, str(exc)) from exc
-
-    out: dict[str, Any] = dict(trigger=trigger, variables=variables,
-                               eligibility_sql=expr(raw.get("eligibility", "TRUE"), "eligibility", "condition"))
-    if ben == "programme":
-        if "amount" in raw or "tiers" in raw:
-            raise CatalogueError(f"{at}：programme 规则的金额写在 'programme' 中，不能用 'amount'/'tiers'")
-    elif ("amount" in raw) == ("tiers" in raw):
+    formulas = _formulas(raw, at)
+    uses = uses + _formula_parameters(formulas, params, kinds, at)
+    out: dict[str, Any] = dict(trigger=trigger, variables=variables, parameters=tuple(uses),
+                               inputs=_inputs(formulas, params, variables))
+    if ben == "programme" and ("amount" in raw or "tiers" in raw):
+        raise CatalogueError(f"{at}：programme 规则的金额写在 'programme' 中，不能用 'amount'/'tiers'")
+    if ben != "programme" and ("amount" in raw) == ("tiers" in raw):
         raise CatalogueError(f"{at}：'amount' 和 'tiers' 必须且只能给出一个")
-    elif "amount" in raw:
-        out["amount_sql"] = expr(raw["amount"], "amount", "amount")
-    else:
-        out["tiers_by_sql"], out["tiers"] = _tiers(raw["tiers"], expr, at)
+    used = [params[name] for name in dict(uses)]
     out.update(_caps(raw.get("caps"), at))
     out.update(_schedule(raw.get("schedule"), at))
     _no_event_equality(raw, variables, at)
     out.update(_shares(raw, doc, defaults, at))
     if ben == "programme":
         out["programme"] = _programme(raw.get("programme"), doc, out["shares"], at)
-    out.update(_validity(raw.get("valid"), out.get("programme", ()), at))
+    spans, ended = _window(raw.get("valid"), at, used, periods)
+    out.update(_validity(raw.get("valid"), out.get("programme", ()), at, spans), ended_by_parameter=ended)
+    when, yearly = ("award_year", True) if ben == "enterprise" else (trigger, False)
+    out.update(_compiled(raw, kinds, used, when, yearly, at, spans, open_ended=False))
+    if len(spans) > 1 or any(len(p.spans()) > 1 for p in used):  # dated values: the forecast's variant too
+        out["open_sql"] = _compiled(raw, kinds, used, when, yearly, at, spans, open_ended=True)
     rounding = _mapping(raw.get("rounding"), at, "rounding", {"step_fen"})
     out["step_fen"] = _whole(rounding.get("step_fen", 1), at, "rounding.step_fen", 1, STEP_FEN_MAX)
     return out
+
+
+def _compiled(raw: dict[str, Any], kinds: dict[str, str], used: list[Parameter], when: str, yearly: bool, at: str,
+              spans: list[parameters.Span], open_ended: bool) -> dict[str, Any]:
+    """eligibility_sql, amount_sql or tiers: the formulas with each parameter replaced by its value expression."""
+    substitute = {p.name: parameters.value_expression(p, when, yearly, open_ended) for p in used}
+
+    def expr(value: Any, fld: str, role: str) -> str:
+        try:
+            return compile_expression(value, kinds, role, substitute)
+        except FormulaError as exc:
+            raise _error(at, fld, str(exc)) from exc
+
+    eligibility = expr(raw.get("eligibility", "TRUE"), "eligibility", "condition")
+    gap = None if open_ended else parameters.in_force_condition(spans, when, yearly)
+    if gap is not None:  # a gap between two lists: nothing is awarded for a trigger inside it
+        eligibility = f"({eligibility}) AND {gap.sql(dialect='duckdb')}"
+    out: dict[str, Any] = dict(eligibility_sql=eligibility)
+    if "amount" in raw:
+        out["amount_sql"] = expr(raw["amount"], "amount", "amount")
+    elif "tiers" in raw:
+        out["tiers_by_sql"], out["tiers"] = _tiers(raw["tiers"], expr, at)
+    return out
+
+
+def _formulas(raw: dict[str, Any], at: str) -> dict[str, str]:
+    """{field: formula text} of a rule: eligibility, amount, tiers.by, each bracket's amount."""
+    out = {f: raw[f] for f in FORMULA_FIELDS if f in raw}
+    tiers = raw.get("tiers")
+    if isinstance(tiers, dict):
+        out["tiers.by"] = tiers.get("by")
+        brackets = tiers.get("brackets")
+        for i, b in enumerate(brackets if isinstance(brackets, list) else []):
+            if isinstance(b, dict) and "amount" in b:
+                out[f"tiers.brackets[{i}].amount"] = b["amount"]
+    for fld, text in out.items():
+        if isinstance(text, bool) or not isinstance(text, str | int | float):
+            raise _error(at, fld, f"应为公式文本或数字，而不是 {type(text).__name__}")
+    return {fld: str(text) for fld, text in out.items()}
+
+
+def _names(text: str) -> set[str]:
+    try:
+        return referenced_names(text)
+    except Exception:  # noqa: BLE001 - unparsable: compile_expression names the field and the problem
+        return set()
+
+
+def _formula_parameters(formulas: dict[str, str], params: dict[str, Parameter], kinds: dict[str, str],
+                        at: str) -> list[tuple[str, str]]:
+    uses = []
+    for fld, text in formulas.items():
+        for name in sorted(_names(text) & set(params)):
+            if name in kinds:
+                raise _error(at, fld, f"参数 {name} 与本规则的字段或指标同名；请给参数换一个名称")
+            uses.append((name, fld))
+    return uses
+
+
+def _inputs(formulas: dict[str, str], params: dict[str, Parameter], variables: dict[str, Any]) -> tuple[str, ...]:
+    names: set[str] = set().union(*(_names(t) for t in formulas.values())) if formulas else set()
+    return tuple(sorted(names - set(params) - set(variables)))
+
+
+# the fields that hold one number and may name a parameter instead (docs/catalogue.md, "Parameters")
+def _numeric_slots(raw: dict[str, Any]) -> list[tuple[str, dict[str, Any] | list[Any], str | int]]:
+    slots: list[tuple[str, dict[str, Any] | list[Any], str | int]] = []
+    for key in ("caps", "shares"):
+        if isinstance(raw.get(key), dict):
+            slots += [(f"{key}.{k}", raw[key], k) for k in raw[key]]
+    if "expected_share" in raw:
+        slots.append(("expected_share", raw, "expected_share"))
+    tiers = raw.get("tiers")
+    if isinstance(tiers, dict) and isinstance(tiers.get("brackets"), list):
+        for i, b in enumerate(tiers["brackets"]):
+            if isinstance(b, dict):
+                slots += [(f"tiers.brackets[{i}].{k}", b, k) for k in ("min", "max") if k in b]
+    if isinstance(raw.get("programme"), list):
+        slots += [(f"programme[{i}].amount", line, "amount") for i, line in enumerate(raw["programme"])
+                  if isinstance(line, dict) and "amount" in line]
+    return slots
+
+
+def _numeric_parameters(raw: dict[str, Any], params: dict[str, Parameter],
+                        at: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """A copy of `raw` with each parameter named in a number field replaced by its value, and the uses. These
+    fields are stored as one number per rule (catalogue.rules, rule_shares, rule_tiers), so their parameter must
+    have one value; a value that changes by date belongs in a formula."""
+    resolved = copy.deepcopy(raw)
+    uses: list[tuple[str, str]] = []
+    for fld, holder, key in _numeric_slots(resolved):
+        name = holder[key]
+        if isinstance(name, str) and name not in params and parameters.NAME.fullmatch(name):
+            raise _error(at, fld, f"未知参数 {name!r}：请先在文件的 parameters 中声明")
+        if not isinstance(name, str) or name not in params:
+            continue
+        value = parameters.single_value(params[name])
+        if value is None:
+            raise _error(at, fld, f"参数 {name} 在不同时期取值不同；上限、分担比例、分档界限、预计比例和预算金额"
+                                  "只能引用各时期取值相同的参数（随日期变化的金额请写在公式中）")
+        holder[key] = f"{value:f}"
+        uses.append((name, fld))
+    return resolved, uses
 
 
 def _no_event_equality(raw: dict[str, Any], variables: dict[str, dict[str, Any]], at: str) -> None:
@@ -542,16 +663,34 @@ def _shares(raw: dict[str, Any], doc: dict[str, Any], defaults: dict[str, Any], 
     return dict(shares=parsed, split_specified=specified, share_of=share_of)
 
 
-def _validity(spec: Any, programme: tuple[dict[str, Any], ...], at: str) -> dict[str, Any]:
+def _window(spec: Any, at: str, used: list[Parameter],
+            periods: list[parameters.Span] | None) -> tuple[list[parameters.Span], bool]:
+    """Where the rule is in force: where all its parameters have a value, within the rule's own period (`valid`
+    from/to: a clause with dates of its own) or else the document's list periods; and whether a dated null of
+    the rule's own parameters ends it (a new list ended the measure)."""
     valid = _mapping(spec, at, "valid", {"from", "to", "cohorts_from", "earlier_payments"})
-    start = _date(valid.get("from"), at, "valid.from")
+    start, end = _date(valid.get("from"), at, "valid.from"), _date(valid.get("to"), at, "valid.to")
+    if start and end and end < start:
+        raise _error(at, "valid", "'to' 早于 'from'")
+    own = start is not None or end is not None
+    bound = [(start or FIRST_DAY, end and end + timedelta(days=1))] if own else periods or [(FIRST_DAY, None)]
+    own_values = parameters.in_force(used)
+    spans = parameters.intersect(own_values, bound)
+    if not spans:
+        raise _error(at, "valid", f"参数 {[p.name for p in used]} 的取值日期与规则或文件的有效期没有交集，规则无从生效")
+    param_end, bound_end = own_values[-1][1], bound[-1][1]
+    return spans, param_end is not None and (bound_end is None or param_end <= bound_end)
+
+
+def _validity(spec: Any, programme: tuple[dict[str, Any], ...], at: str,
+              spans: list[parameters.Span]) -> dict[str, Any]:
+    valid = _mapping(spec, at, "valid", {"from", "to", "cohorts_from", "earlier_payments"})
+    start = None if spans[0][0] == FIRST_DAY else spans[0][0]
+    end = parameters.last_day(spans[-1][1])
     if start is None and programme:
         start = date(min(line["year"] for line in programme), 1, 1)
-    end = _date(valid.get("to"), at, "valid.to")
     if start is None:
-        raise _error(at, "valid.from", "计算的规则必须给出生效日期")
-    if end and end < start:
-        raise _error(at, "valid", "'to' 早于 'from'")
+        raise _error(at, "valid.from", "计算的规则必须给出生效日期（或由所引用参数的取值日期给出）")
     cohorts = _date(valid.get("cohorts_from"), at, "valid.cohorts_from")
     if cohorts and cohorts > start:
         raise _error(at, "valid.cohorts_from", "应早于或等于 'from'（更早批次中在政策有效期内到期的款项）")
@@ -605,29 +744,84 @@ def load(directory: Path = CATALOGUE_DIR) -> Catalogue:
     defaults_path = directory / "defaults.yaml"
     defaults = _defaults(_parse(contents[defaults_path], _shown(defaults_path, directory)), defaults_path, directory)
     docs: dict[str, dict[str, Any]] = {}
-    rules: list[Rule] = []
-    origin: dict[str, str] = {}
-    for path in files:
+    files_data = []
+    for path in files:  # headers first: a parameter's citation may name any document (a 2025 list cites its own)
         where = _shown(path, directory)
         data = _document(_parse(contents[path], where), where)
-        header = {k: v for k, v in data.items() if k not in ("rules", "notes", "items_without_fiscal_clause")}
+        header = {k: v for k, v in data.items() if k not in ("rules", "notes", "items_without_fiscal_clause",
+                                                             "parameters")}
         known = docs.setdefault(data["document"], {**header, "notes": "", "items_without_fiscal_clause": []})
         known["notes"] = (known["notes"] + " " + (data.get("notes") or "")).strip()
         known["items_without_fiscal_clause"] += [str(i) for i in data.get("items_without_fiscal_clause") or []]
         if {k: known[k] for k in header} != header:  # a document may span files (NMG2024.part2.yaml …)
             raise CatalogueError(f"{where}：文件 {data['document']} 在另一个文件中的抬头（title、short_title、level、"
                                  "issued、source_lines）不同；请改成一致")
+        files_data.append((where, data))
+    params = _parameters(files_data, docs)
+    periods = _periods(docs, files_data)
+    rules: list[Rule] = []
+    origin: dict[str, str] = {}
+    for where, data in files_data:
         for raw in data.get("rules") or []:
-            rule = parse_rule(raw, data, defaults, where)
+            rule = parse_rule(raw, data, defaults, where, params, periods.get(data["document"]))
             if rule.id in origin:
                 raise _error(f"{where}：规则 {rule.id}", "id", f"已在 {origin[rule.id]} 中使用")
             origin[rule.id] = where
             rules.append(rule)
+    for where, data in files_data:  # the declared format (yaml_format.py): what the loader's own checks let by
+        yaml_format.check("catalogue", data, where, CatalogueError)
     for r in rules:
         for kind, target in r.links.items():
             if target not in origin:
                 raise _error(f"{r.source}：规则 {r.id}", f"links.{kind}", f"指向不存在的规则 {target}")
-    return Catalogue(tuple(docs.values()), tuple(rules), digest.hexdigest()[:16])
+    return Catalogue(tuple(docs.values()), tuple(rules), digest.hexdigest()[:16], params, periods)
+
+
+def _periods(docs: dict[str, dict[str, Any]], files_data: list[tuple[str, dict[str, Any]]]
+             ) -> dict[str, list[parameters.Span]]:
+    """A yearly list's measures are in force in its period (`valid`) and in the period of each later list that
+    `continues` it (a 2025 list continuing the 2024 one): {document: spans}, for documents with a period."""
+    where = {data["document"]: w for w, data in files_data}
+    own: dict[str, parameters.Span] = {}
+    for doc_id, doc in docs.items():
+        if doc.get("valid"):
+            start, end = (_date(doc["valid"].get(k), where[doc_id], f"valid.{k}") for k in ("from", "to"))
+            own[doc_id] = (start, end and end + timedelta(days=1))
+        target = doc.get("continues")
+        if target is not None and (target not in docs or target == doc_id):
+            raise _error(f"{where[doc_id]}：文件抬头", "continues", f"{target!r} 不是目录中的另一个文件")
+        if target is not None and not (doc.get("valid") and docs[target].get("valid")):
+            raise _error(f"{where[doc_id]}：文件抬头", "continues", "续行的清单和被续行的清单都需要 valid 有效期")
+    out: dict[str, list[parameters.Span]] = {}
+    for doc_id in own:
+        chain, seen = [own[doc_id]], {doc_id}
+        successors = [d for d, doc in docs.items() if doc.get("continues") == doc_id]
+        while successors:
+            nxt = successors.pop()
+            if nxt in seen:
+                raise _error(f"{where[nxt]}：文件抬头", "continues", "续行关系成环")
+            seen.add(nxt)
+            chain.append(own[nxt])
+            successors += [d for d, doc in docs.items() if doc.get("continues") == nxt]
+        out[doc_id] = sorted(chain)
+    return out
+
+
+def _parameters(files_data: list[tuple[str, dict[str, Any]]], docs: dict[str, dict[str, Any]]) -> dict[str, Parameter]:
+    params: dict[str, Parameter] = {}
+    for where, data in files_data:
+        declared = data.get("parameters") or {}
+        if not isinstance(declared, dict):
+            raise _error(f"{where}：文件抬头", "parameters", "应为 参数名: {title, unit, values} 的键值对")
+        for name, raw in declared.items():
+            try:
+                param = parameters.parse(name, raw, data, docs, where)
+            except ParameterError as exc:
+                raise CatalogueError(str(exc)) from exc
+            if name in params:
+                raise CatalogueError(f"{where}：参数 {name} 已在 {params[name].source} 中声明；参数名在整个目录中唯一")
+            params[name] = param
+    return params
 
 
 def _document(data: Any, where: str) -> dict[str, Any]:
@@ -647,6 +841,13 @@ def _document(data: Any, where: str) -> dict[str, Any]:
     for key in ("title", "notes"):
         if data.get(key) is not None and not isinstance(data[key], str):
             raise _error(at, key, "应为文本")
+    if data.get("valid") is not None:  # a yearly list's period: its measures hold in it (and in its continuations)
+        valid = _mapping(data["valid"], at, "valid", {"from", "to"})
+        start, end = _date(valid.get("from"), at, "valid.from"), _date(valid.get("to"), at, "valid.to")
+        if start is None or (end is not None and end < start):
+            raise _error(at, "valid", "需要 from（清单生效日），to 可选且不早于 from")
+    if data.get("continues") is not None:
+        _name(data["continues"], DOCUMENT_ID, at, "continues", "NMG2024")
     if data.get("short_title") is not None:  # the name the dashboards show for the document (layout.doc_name)
         _text(data["short_title"], at, "short_title", SHORT_TITLE_MAX)
     items = data.get("items_without_fiscal_clause") or []

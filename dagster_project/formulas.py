@@ -68,11 +68,14 @@ class Kind:
         return max(abs(self.lo), abs(self.hi))
 
 
-def compile_expression(text: str | int | float, fields: Mapping[str, str], role: str = "value") -> str:
+def compile_expression(text: str | int | float, fields: Mapping[str, str], role: str = "value",
+                       substitute: Mapping[str, exp.Expression] | None = None) -> str:
     """Whitelisted, bounded DuckDB SQL for `text`; raises FormulaError (Chinese) saying what is not allowed.
 
     `fields` maps each usable name to its kind (decimal, integer, text, date). `role`: condition (true/false),
-    amount (a number that fits DECIMAL(38,10)), number, or value (anything but true/false)."""
+    amount (a number that fits DECIMAL(38,10)), number, or value (anything but true/false). `substitute` maps a
+    catalogue parameter's name to the expression of its value (a literal, or a CASE over the award's date); the
+    substituted tree is checked like any other."""
     if isinstance(text, bool) or not isinstance(text, str | int | float):
         raise FormulaError(f"应为公式文本或数字，而不是 {type(text).__name__}")
     source = str(text).strip()
@@ -83,10 +86,20 @@ def compile_expression(text: str | int | float, fields: Mapping[str, str], role:
     if _paren_depth(source) > DEPTH_MAX:
         raise FormulaError(f"括号嵌套超过 {DEPTH_MAX} 层")
     tree = _parse(source)
+    if substitute:
+        tree = _substituted(tree, substitute)
     _check_shape(tree, source, fields)
     kind = _kind(tree, fields)
     _check_role(kind, role, source)
     return tree.sql(dialect="duckdb", identify=True)
+
+
+def _substituted(tree: exp.Expression, substitute: Mapping[str, exp.Expression]) -> exp.Expression:
+    def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and not node.table and node.name in substitute:
+            return substitute[node.name].copy()
+        return node
+    return tree.transform(swap)
 
 
 def _parse(source: str) -> exp.Expression:

@@ -11,13 +11,13 @@ transform is raised as LedgerError naming the rule, its file and the field conce
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import polars as pl
 
 from .catalogue import MONEY_MAX, Catalogue, Rule, rule_record
-from .formulas import referenced_names, sql_identifier, sql_literal
+from .formulas import sql_identifier, sql_literal
 from .warehouse import run_sql, sql_text, write_table
 
 OPEN_END = date(2099, 12, 31)
@@ -76,12 +76,7 @@ def candidates_sql(rule: Rule, registry_schema: str = "registry") -> str:
 
 
 def _fields_used(rule: Rule) -> set[str]:
-    if rule.beneficiary == "programme":
-        return set()
-    texts = [rule.raw.get("eligibility", "TRUE")]
-    texts += [rule.raw["amount"]] if "amount" in rule.raw else [rule.raw["tiers"]["by"]] + [
-        b["amount"] for b in rule.raw["tiers"]["brackets"]]
-    return set().union(*(referenced_names(str(t)) for t in texts)) - set(rule.variables)
+    return set(rule.inputs)
 
 
 def write_catalogue(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str) -> None:
@@ -89,8 +84,11 @@ def write_catalogue(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str
     docs = pl.DataFrame([{**{k: d.get(k) for k in ("document", "title", "short_title", "level", "notes")},
                           "issued": str(d.get("issued") or ""),
                           "line_first": d["source_lines"][0], "line_last": d["source_lines"][1],
-                          "items_without_fiscal_clause": ", ".join(d.get("items_without_fiscal_clause") or [])}
-                         for d in cat.documents], schema_overrides={"short_title": pl.String})  # text if none given
+                          "items_without_fiscal_clause": ", ".join(d.get("items_without_fiscal_clause") or []),
+                          "valid_from": _day((d.get("valid") or {}).get("from")),
+                          "valid_to": _day((d.get("valid") or {}).get("to")), "continues": d.get("continues")}
+                         for d in cat.documents], schema_overrides={"short_title": pl.String, "valid_from": pl.Date,
+                                                                    "valid_to": pl.Date, "continues": pl.String})
     write_table(conn, "catalogue.documents", docs)
     rules = pl.DataFrame([rule_record(r) for r in cat.rules], infer_schema_length=None)
     rules = rules.with_columns(pl.col(pl.Null).cast(pl.String)).with_columns(  # an all-empty column is text
@@ -128,9 +126,36 @@ def write_catalogue(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str
     write_table(conn, "catalogue.rule_tiers", pl.DataFrame(
         tiers, schema={"rule_id": pl.String, "label": pl.String, "min": pl.Decimal(20, 4), "max": pl.Decimal(20, 4),
                        "equals": pl.String, "amount_sql": pl.String}))
+    write_parameters(conn, cat)
     run_sql(conn, "coverage")
     write_table(conn, "catalogue.version", pl.DataFrame({"catalogue_version": [cat.version], "run_id": [run_id],
                                                         "rules": [len(cat.rules)], "costed": [len(cat.costed())]}))
+
+
+def _day(value: object) -> date | None:
+    return value if isinstance(value, date) or value is None else date.fromisoformat(str(value))
+
+
+def write_parameters(conn: duckdb.DuckDBPyConnection, cat: Catalogue) -> None:
+    """catalogue.parameters, parameter_values (each dated value with its citation) and rule_parameters."""
+    columns = ("name", "title", "unit", "document", "file")
+    write_table(conn, "catalogue.parameters", pl.DataFrame(
+        [{"name": p.name, "title": p.title, "unit": p.unit, "document": p.document, "file": p.source}
+         for p in cat.parameters.values()], schema=dict.fromkeys(columns, pl.String)))
+    values = []
+    for p in cat.parameters.values():
+        for i, v in enumerate(p.values):
+            nxt = p.values[i + 1].start if i + 1 < len(p.values) else None
+            cit = v.citation
+            values.append({"name": p.name, "value_from": v.start, "value_to": nxt and nxt - timedelta(days=1),
+                           "value": v.value, "document": cit["document"], "item": str(cit["item"]),
+                           "line_first": cit["lines"][0], "line_last": cit["lines"][1], "quote": cit["quote"]})
+    write_table(conn, "catalogue.parameter_values", pl.DataFrame(values, schema={
+        "name": pl.String, "value_from": pl.Date, "value_to": pl.Date, "value": pl.Decimal(38, 10),
+        "document": pl.String, "item": pl.String, "line_first": pl.Int64, "line_last": pl.Int64, "quote": pl.String}))
+    write_table(conn, "catalogue.rule_parameters", pl.DataFrame(
+        [{"rule_id": r.id, "name": name, "field": fld} for r in cat.rules for name, fld in r.parameters],
+        schema={"rule_id": pl.String, "name": pl.String, "field": pl.String}))
 
 
 def build_candidates(conn: duckdb.DuckDBPyConnection, cat: Catalogue, registry_schema: str = "registry") -> None:

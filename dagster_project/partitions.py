@@ -10,6 +10,7 @@ unpartitioned one (tests/test_partitions.py).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def partition_file(settings: Settings, key: str) -> Path:
 
 def partition_catalogue(cat: Catalogue, key: str) -> Catalogue:
     keep = [r for r in cat.costed() if (r.beneficiary == "programme") == (key == PROGRAMME)]
-    return Catalogue(cat.documents, tuple(keep), cat.version)
+    return dataclasses.replace(cat, rules=tuple(keep))
 
 
 def build_partition(settings: Settings, cat: Catalogue, key: str, run_id: str, as_of_year: int) -> Path:

@@ -68,11 +68,12 @@ def with_validity(cat: Catalogue, first: date, last: date, keep_end: set[str] | 
     for r in cat.costed():
         if r.beneficiary == "programme":
             continue
-        end = last if (r.document in renewed and r.id not in keep_end) else min(r.valid_to or last, last)
+        renews = r.document in renewed and r.id not in keep_end and not r.ended_by_parameter  # a list's null holds
+        end = last if renews else min(r.valid_to or last, last)
         start = max(r.valid_from, first)
         if start <= end:
-            rules.append(dataclasses.replace(r, valid_from=start, valid_to=end, cohorts_from=None))
-    return Catalogue(cat.documents, tuple(rules), cat.version)
+            rules.append(r.stretched(valid_from=start, valid_to=end, cohorts_from=None))
+    return dataclasses.replace(cat, rules=tuple(rules))
 
 
 def write_targets(conn: duckdb.DuckDBPyConnection, targets: pl.DataFrame, templates: pl.DataFrame) -> None:

@@ -16,26 +16,29 @@ scenario page shows it), and the night's ledger, dashboards and publication go o
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 
-from . import projection, safe_yaml
+from . import projection, safe_yaml, yaml_format
 from .catalogue import Catalogue, CatalogueError, load_defaults, parse_rule
 from .forecast import PATH_LINE_KEYS, ForecastConfig, Window
 from .formulas import sql_literal
+from .parameters import Parameter, Value, number
 from .settings import SEEDS_DIR
 from .warehouse import query, run_sql, write_table
 
 SCENARIO_DIR = SEEDS_DIR / "scenarios"
-FILE_KEYS = {"scenario", "title", "description", "changes"}
+FILE_KEYS = {"scenario", "title", "description", "changes", "parameters"}
 # What a scenario may change, as dotted paths into a catalogue entry (docs/forecast.md, "Scenarios").
 PARAMETERS = {
     "amount": "the formula (e.g. a rate per tonne)",
@@ -71,6 +74,7 @@ class Scenario:
     path: Path
     sha256: str
     changes: dict[str, dict[str, Any]]
+    parameters: dict[str, Parameter] = field(default_factory=dict)  # the changed parameters, as they become
 
 
 def load(path: Path, cat: Catalogue) -> Scenario:
@@ -81,8 +85,10 @@ def load(path: Path, cat: Catalogue) -> Scenario:
         data = safe_yaml.parse(data_bytes, where)
     except safe_yaml.YamlRefused as exc:
         raise ScenarioError(str(exc)) from exc
-    if not isinstance(data, dict) or set(data) - FILE_KEYS or not {"scenario", "changes"} <= set(data):
-        raise ScenarioError(f"{where}：需要 'scenario'（名称）和 'changes'；允许的键：{sorted(FILE_KEYS)}")
+    if not isinstance(data, dict) or set(data) - FILE_KEYS or "scenario" not in data \
+            or not {"changes", "parameters"} & set(data):
+        raise ScenarioError(f"{where}：需要 'scenario'（名称），以及 'changes' 或 'parameters'；允许的键："
+                            f"{sorted(FILE_KEYS)}")
     name = data["scenario"]
     if not isinstance(name, str) or not NAME.fullmatch(name):
         raise ScenarioError(f"{where}：scenario 名称 {str(name)[:80]!r} 不合法：小写字母开头，只用小写字母、数字和"
@@ -90,13 +96,51 @@ def load(path: Path, cat: Catalogue) -> Scenario:
     for key in ("title", "description"):
         if not isinstance(data.get(key, ""), str):
             raise ScenarioError(f"{where}：{key} 应为文本")
-    changes = data["changes"]
-    if not isinstance(changes, dict) or not changes or len(changes) > CHANGED_RULES_MAX:
-        raise ScenarioError(f"{where}：'changes' 应把规则编号对应到 {{参数: 新值}}（1 到 {CHANGED_RULES_MAX} 条规则）")
+    changes = data.get("changes") or {}
+    if not isinstance(changes, dict) or len(changes) > CHANGED_RULES_MAX or not (changes or data.get("parameters")):
+        raise ScenarioError(f"{where}：'changes' 应把规则编号对应到 {{参数: 新值}}（最多 {CHANGED_RULES_MAX} 条规则），"
+                            "'parameters' 应把目录参数名对应到新值；两者至少给出一个")
     for rule_id, change in changes.items():
         _check_change(where, cat, rule_id, change)
+    params = _changed_parameters(where, cat, data.get("parameters") or {})
+    yaml_format.check("scenario", data, where, ScenarioError)  # the declared format, after the checks above
     return Scenario(name, str(data.get("title") or name), str(data.get("description", "")), path,
-                    hashlib.sha256(data_bytes).hexdigest(), changes)
+                    hashlib.sha256(data_bytes).hexdigest(), changes, params)
+
+
+def _changed_parameters(where: str, cat: Catalogue, spec: Any) -> dict[str, Parameter]:
+    """`parameters: {name: value}` sets every value of a catalogue parameter; `{name: [{from, value}]}` adds
+    dated values (null ends the measure from that day)."""
+    if not isinstance(spec, dict) or len(spec) > CHANGED_RULES_MAX:
+        raise ScenarioError(f"{where}：'parameters' 应为 参数名: 新值 的键值对（最多 {CHANGED_RULES_MAX} 个）")
+    out = {}
+    for name, value in spec.items():
+        if name not in cat.parameters:
+            raise ScenarioError(f"{where}：参数 {str(name)[:80]!r} 不在目录中（目录参数见 catalogue.parameters）")
+        param = cat.parameters[name]
+        if isinstance(value, list):
+            out[name] = param.extended([_dated(where, name, i, v) for i, v in enumerate(value)])
+        elif (new := number(value)) is not None:
+            out[name] = param.replaced(new)
+        else:
+            raise ScenarioError(f"{where}：参数 {name}：{str(value)[:40]!r} 应为非负数字，"
+                                "或 [{from: 日期, value: 数字或 null}] 的列表")
+    return out
+
+
+def _dated(where: str, name: str, i: int, raw: Any) -> Value:
+    at = f"{where}：参数 {name}：第 {i + 1} 个取值"
+    if not isinstance(raw, dict) or not {"from", "value"} <= set(raw) <= {"from", "value", "citation"}:
+        raise ScenarioError(f"{at} 应为 {{from: YYYY-MM-DD, value: 数字或 null}}（citation 可选）")
+    try:
+        start = raw["from"] if isinstance(raw["from"], date) else date.fromisoformat(str(raw["from"]))
+    except ValueError:
+        raise ScenarioError(f"{at}：from {str(raw['from'])[:40]!r} 不是日期（YYYY-MM-DD）") from None
+    value = None if raw["value"] is None else number(raw["value"])
+    if raw["value"] is not None and value is None:
+        raise ScenarioError(f"{at}：value {str(raw['value'])[:40]!r} 应为非负数字或 null")
+    citation = raw.get("citation") if isinstance(raw.get("citation"), dict) else {}
+    return Value(start, value, {"document": "", "item": "", "lines": [0, 0], "quote": f"情景 {where}"} | citation)
 
 
 def _check_change(where: str, cat: Catalogue, rule_id: Any, change: Any) -> None:
@@ -143,30 +187,46 @@ def apply(cat: Catalogue, sc: Scenario) -> tuple[Catalogue, set[str]]:
     """The catalogue with the scenario's changes, every changed entry re-checked by the catalogue's own parser;
     and the ids whose valid.to the scenario sets (they lapse then, even if their document is assumed renewed)."""
     defaults, docs = load_defaults(), {d["document"]: d for d in cat.documents}
+    params = cat.parameters | sc.parameters
     rules = []
     for rule in cat.rules:
         change = sc.changes.get(rule.id)
-        if change is None:
+        if change is None and rule.id not in _using(cat, sc):
             rules.append(rule)
             continue
-        if change.get("switch_off") is True:
+        if (change or {}).get("switch_off") is True:
             continue
         raw, where = copy.deepcopy(rule.raw), f"情景文件 {sc.path.name}：规则 {rule.id}"
-        for param, value in change.items():
+        for param, value in (change or {}).items():
             if param != "switch_off":
                 _set(raw, param, value, where)
         try:
-            rules.append(parse_rule(raw, docs[rule.document], defaults, f"情景文件 {sc.path.name}"))
+            rules.append(parse_rule(raw, docs[rule.document], defaults, f"情景文件 {sc.path.name}", params,
+                                    cat.periods.get(rule.document)))
         except CatalogueError as exc:
             raise ScenarioError(str(exc)) from exc
     ends = {rid for rid, ch in sc.changes.items() if "valid.to" in ch}
-    return Catalogue(cat.documents, tuple(rules), f"{cat.version}+{sc.sha256[:8]}"), ends
+    # a dated null ends the measure: like valid.to, it holds even where the document is assumed renewed
+    ends |= {r.id for r in cat.costed() for name, _ in r.parameters
+             if name in sc.parameters and _nulls(sc.parameters[name]) - _nulls(cat.parameters[name])}
+    changed = Catalogue(cat.documents, tuple(rules), f"{cat.version}+{sc.sha256[:8]}", params)
+    return changed, ends
+
+
+def _nulls(p: Parameter) -> set[date]:
+    return {v.start for v in p.values if v.value is None}
+
+
+def _using(cat: Catalogue, sc: Scenario) -> set[str]:
+    """The costed rules that use a parameter the scenario changes."""
+    return {r.id for r in cat.costed() for name, _ in r.parameters if name in sc.parameters}
 
 
 def affected(cat: Catalogue, changed: Catalogue, sc: Scenario) -> set[str]:
     """The changed rules and every rule in a stacking group with one of them (before or after the change)."""
-    groups = {r.stacking_group for c in (cat, changed) for r in c.rules if r.id in sc.changes and r.stacking_group}
-    return set(sc.changes) | {r.id for c in (cat, changed) for r in c.rules if r.stacking_group in groups}
+    ids = set(sc.changes) | _using(cat, sc)
+    groups = {r.stacking_group for c in (cat, changed) for r in c.rules if r.id in ids and r.stacking_group}
+    return ids | {r.id for c in (cat, changed) for r in c.rules if r.stacking_group in groups}
 
 
 def median_drivers(conn: duckdb.DuckDBPyConnection, win: Window) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -180,7 +240,7 @@ def run_scenario(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastC
     """Per payment year, level, paying region and rule: baseline and scenario new take-up (median path)."""
     changed, ends = apply(cat, sc)
     ids = affected(cat, changed, sc)
-    subset = Catalogue(changed.documents, tuple(r for r in changed.rules if r.id in ids), changed.version)
+    subset = dataclasses.replace(changed, rules=tuple(r for r in changed.rules if r.id in ids))
     sub_cat = projection.with_validity(subset, win.first_day, win.last_day, keep_end=ends,
                                        renewed=set(cfg.renewed_documents))
     years = ", ".join(map(str, win.years))
@@ -280,8 +340,14 @@ def _definition(path: Path, sc: Scenario | None, failure: str, run_id: str) -> d
     return {"scenario": sc.name if sc else path.stem, "title": sc.title if sc else path.stem,
             "description": sc.description if sc else "", "file": path.name,
             "sha256": sc.sha256 if sc else _sha256(path),
-            "changes": json.dumps(sc.changes, ensure_ascii=False, default=str) if sc else "",
+            "changes": _changes_json(sc) if sc else "",
             "run_id": run_id, "status": FAILED if failure else SUCCEEDED, "message": failure}
+
+
+def _changes_json(sc: Scenario) -> str:
+    """The rule changes, and the changed parameters' dated values under "parameters"."""
+    params = {n: [[str(v.start), v.value] for v in p.values] for n, p in sc.parameters.items()}
+    return json.dumps({**sc.changes, **({"parameters": params} if params else {})}, ensure_ascii=False, default=str)
 
 
 def _sha256(path: Path) -> str:

@@ -675,6 +675,12 @@ class Parameter(Strict):
         min_length=1, max_length=PARAMETER_VALUES_MAX)
 
 
+class ListPeriod(Strict):
+    """A yearly policy list's period."""
+    from_: day_t() = doc(required="yes", alias="from", en="First day the list is in force.", zh="清单生效日期。")
+    to: day_t(nullable=True) = doc(None, en="Last day; missing: open-ended.", zh="清单截止日期；不写表示长期有效。")
+
+
 class CatalogueFile(Strict):
     """A file of seeds/catalogue/: one policy document's header, its parameters and its rules."""
     document: name_t(DOCUMENT_ID, "NMG2024、ORD-FTRADE") = doc(
@@ -698,6 +704,16 @@ class CatalogueFile(Strict):
         required="yes", allowed="`[first, last]`, whole numbers, 1 ≤ first ≤ last",
         en="The document's lines in the source text. Every citation must lie inside it.",
         zh="文件在政策原文中的行号范围 [起, 止]；所有出处须在其内。")
+    valid: ListPeriod | None = doc(
+        None, allowed="`{from, to}`, dates `YYYY-MM-DD`; `to` optional",
+        en="A yearly policy list's period: its rules with no period of their own are in force in it, and in the "
+           "period of each later list that `continues` it.",
+        zh="年度政策清单的有效期：本文件中未写自身有效期的规则在此期间有效，并在续行它的后续清单有效期内继续有效。")
+    continues: name_t(DOCUMENT_ID, "NMG2024") = doc(
+        None, allowed="a document id of the catalogue (both documents need `valid`)",
+        en="This list continues an earlier one (a 2025 list replacing the 2024 list): the earlier list's rules stay "
+           "in force in this list's period, with the values dated in it (a dated `null` ends a measure).",
+        zh="本清单续行一个较早的清单：较早清单的规则在本清单有效期内继续有效，取值按日期变化（null 表示措施终止）。")
     notes: text_t(nonempty=False, nullable=True) = doc(None, allowed="text",
                                                      en="Free text: reading notes, closing clauses, corrections.",
                                                      zh="说明：阅读笔记、结尾条款、更正。")

@@ -15,6 +15,9 @@ COMMENT ON TABLE pub.catalogue.rules IS '政策条款目录: every fiscal clause
 COMMENT ON TABLE pub.catalogue.rule_shares IS '分担比例: each costed rule''s shares by paying level (sum exactly 1)';
 COMMENT ON TABLE pub.catalogue.rule_instalments IS '分期: instalment weights of rules paid over years';
 COMMENT ON TABLE pub.catalogue.rule_tiers IS '分档: tier brackets of rules with thresholds';
+COMMENT ON TABLE pub.catalogue.parameters IS '参数: named parameters (amounts, rates, thresholds, caps, tiers, shares) the rules refer to by name';
+COMMENT ON TABLE pub.catalogue.parameter_values IS '参数取值: every dated value of every parameter, with the clause it comes from; NULL value = the measure ends';
+COMMENT ON TABLE pub.catalogue.rule_parameters IS '规则参数: which rule uses which parameter, in which field';
 COMMENT ON TABLE pub.catalogue.programme_lines IS '专项资金安排: fixed programme budgets by year and region';
 COMMENT ON TABLE pub.catalogue.coverage IS '覆盖情况: per document, clauses found, costed, not costable, by kind';
 COMMENT ON TABLE pub.catalogue.source_text IS '政策原文: every line of the source text the citations refer to (document, line number, text), to read a rule''s lines beside it';

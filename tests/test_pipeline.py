@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
 
 from dagster_project.settings import get_settings
 from tests.conftest import run_nightly
+from tests.golden.digest import digest
+
+GOLDEN = Path(__file__).parent / "golden" / "before_parameters.json"
 
 
 def test_nightly_job_materializes_everything_and_publishes(run_env):
@@ -54,6 +58,7 @@ def test_nightly_job_materializes_everything_and_publishes(run_env):
         assert mart == ledger and ledger > 0
         assert conn.execute("SELECT count(*) FROM audit.runs WHERE status = 'published'").fetchone()[0] == 1
         check_forecast(conn)
+        check_same_money_as_before_the_parameters(conn)
     check_no_clear_personal_data(published, get_settings().build_db)
     page = Path(get_settings().dashboards_dir / "index.html").read_text(encoding="utf-8")
     assert 'src="static/plotly-basic.min.js"' in page and "支付年度" in page and "自治区" in page
@@ -125,3 +130,14 @@ def check_no_clear_personal_data(published: Path, build: Path) -> None:
         inside = conn.execute("""SELECT count(*) FROM pub.audit.quarantine AS q, build.staging.talents AS t
                                  WHERE length(t.id_number) = 18 AND contains(q.raw_record, t.id_number)""")
         assert inside.fetchone()[0] == 0  # nor inside a quarantined record
+
+
+def check_same_money_as_before_the_parameters(conn) -> None:
+    """Issue 20: the catalogue's amounts became named, dated parameters. Every ledger line, award and payment, the
+    forecast's lines and bands, and both scenarios are, row for row, those of the last night computed before that
+    migration on this registry (tests/golden/before_parameters.json; regenerate it only for a deliberate change)."""
+    before = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    now = digest(conn, {table: spec["columns"] for table, spec in before["tables"].items()})
+    for table, totals in before["totals"].items():  # first the readable difference: totals by rule, year and level
+        assert [list(map(str, r)) for r in now["totals"][table]] == [list(map(str, r)) for r in totals], table
+    assert now["tables"] == before["tables"]
