@@ -23,7 +23,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.dashboards.layout import PAGES
+from dagster_project.dashboards.documents import page_name
+from dagster_project.dashboards.layout import DOCUMENTS_PAGE, PAGES
 from dagster_project.settings import REPO_ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -216,6 +217,59 @@ def test_every_page_lists_levels_in_fiscal_order(site, browser, name):
     assert problems == [], f"{name} 的层级不按 中央、自治区、盟市、旗区 排列：{problems}"
 
 
+def _document_pages() -> list[str]:
+    """The 政策原文 index and one page per source document of seeds/catalogue (found by the files' `document:` line,
+    so collecting the tests loads no catalogue)."""
+    found = {m.group(1) for path in (REPO_ROOT / "seeds" / "catalogue").glob("*.yaml")
+             if (m := re.search(r"^document:\s*(\S+)", path.read_text(encoding="utf-8"), re.M))}
+    return [DOCUMENTS_PAGE] + [page_name(d) for d in sorted(found)]
+
+
+@pytest.mark.parametrize("name", _document_pages())
+def test_every_document_page_loads_and_fits_a_phone(site, browser, name):
+    """政策原文 pages: no console error, nothing wider than a 390 px phone (long lines wrap), levels in the fiscal
+    order, and the anchors work both ways: a line's entry link lands on the entry, the entry's line link on the line."""
+    out, _ = site
+    page = open_page(browser, (out / name).as_uri(), "file://", PHONE)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name.removesuffix('.html')}-phone.png"))
+    width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap, pre'))
+        .slice(0, 8).map(e => `${e.tagName}.${e.getAttribute('class') || ''} ${(e.textContent || '').slice(0, 30)}`)""")
+    problems = page.evaluate(LEVEL_ORDER_PROBLEMS)
+    assert page.errors == [] and page.refused == []
+    assert width <= inner, f"{name} 在 {inner} px 宽的手机上横向溢出到 {width} px：{wide}"
+    assert problems == [], f"{name} 的层级不按 中央、自治区、盟市、旗区 排列：{problems}"
+    link = page.locator(".l.c a.r").first
+    if name != DOCUMENTS_PAGE and link.count():
+        rule = link.get_attribute("href")
+        link.click()
+        assert page.evaluate("location.hash") == rule and page.locator(f"[id='{rule[1:]}']").is_visible()
+        back = page.locator(f"[id='{rule[1:]}'] a.lines-link")
+        target = back.get_attribute("href")
+        back.click()
+        assert page.evaluate("location.hash") == target and page.locator(f"[id='{target[1:]}']").is_visible()
+    page.context.close()
+
+
+def test_the_document_index_links_every_document_and_the_text_outside_them(site, browser):
+    out, db = site
+    with duckdb.connect(str(db), read_only=True) as conn:
+        docs = [d for (d,) in conn.execute("SELECT document FROM catalogue.documents ORDER BY line_first").fetchall()]
+    page = open_page(browser, (out / DOCUMENTS_PAGE).as_uri(), "file://")
+    hrefs = page.locator("#documents a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    outside = page.locator("main li a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    page.context.close()
+    assert hrefs == [page_name(d) for d in docs] and len(docs) == len(_document_pages()) - 1
+    assert outside and {p.name for p in out.glob("text-*.html")} == set(outside)
+    for name in outside:  # the text outside every document (the talent annex) loads and fits a phone too
+        page = open_page(browser, (out / name).as_uri(), "file://", PHONE)
+        width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert page.errors == [] and width <= inner, name
+        page.context.close()
+
+
 def rows_shown(block) -> tuple[int, int]:
     shown, total = re.fullmatch(r"显示 (\d+) / (\d+) 行", block.locator(".row-count").inner_text()).groups()
     assert int(shown) == block.locator("tbody tr:visible").count()
@@ -368,8 +422,13 @@ def test_pages_stay_light(site, browser):
     spec.loader.exec_module(bench)
     out, _ = site
     rows = bench.measure(out, runs=1, browser=browser)
-    assert [r["page"] for r in rows] == list(PAGES)
-    for r in rows:
+    assert [r["page"] for r in rows[:len(PAGES)]] == list(PAGES)
+    for r in rows[:len(PAGES)]:
         assert {"static/plotly-basic.min.js", "static/plotly-locale-zh-cn.js", "static/tables.js"} <= set(r["files"])
         assert "static/plotly.min.js" not in r["files"] and r["bytes"] < 2_000_000 and r["median_s"] > 0
+    texts = rows[len(PAGES):]  # 政策原文: plain HTML, no charts, the longest text about 2,500 lines
+    assert {r["page"] for r in texts} == {p.name for p in out.glob("*.html")} - set(PAGES)
+    assert len(texts) >= len(_document_pages())
+    for r in texts:
+        assert not any("plotly" in f for f in r["files"]) and r["bytes"] < 1_000_000, r["page"]
     assert "| index.html |" in bench.markdown(rows, out)
