@@ -235,6 +235,18 @@ def test_anchors_go_both_ways_and_every_link_lands(pages):
             assert target in pages and f'id="{anchor}"' in pages[target], (name, target, anchor)
 
 
+def test_an_entry_citing_lines_beyond_its_document_links_to_the_lines_shown(warehouse, cases_dir):
+    warehouse.executemany(f"INSERT INTO catalogue.rules VALUES ({', '.join('?' * 17)})",
+                          [list(_rule("DOC-A-09", "3", (10, 14), "跨越文件末尾的条目").values()),
+                           list(_rule("DOC-A-10", "4", (15, 16), "引用行全在本文件之外的条目").values())])
+    page = documents.build_all(warehouse, RUN, cases_dir)["doc-DOC-A.html"]
+    assert '<a class="lines-link" href="#L10">第3项 · 第10–14行</a>' in entry(page, "DOC-A-09")
+    assert [n for n in range(1, 13) if 'href="#rule-DOC-A-09"' in line(page, n)] == [10, 12]  # 11 is blank
+    outside = re.search(r"引用行不在本文件行范围内的条目（1 条）</h2>(.*?)</div>", page, re.S).group(1)
+    assert 'id="rule-DOC-A-10"' in outside and "第4项 · 第15–16行" in outside and "lines-link" not in outside
+    assert set(re.findall(r'href="#([^"]+)"', page)) <= set(re.findall(r'id="([^"]+)"', page))
+
+
 def test_costed_and_not_costable_entries_say_how_and_why(pages):
     page = pages["doc-DOC-A.html"]
     costed = text_of(entry(page, "DOC-A-01"))

@@ -346,7 +346,7 @@ def document_page(src: Sources, doc: dict[str, Any], run: dict) -> str:
     body = (_head(src, doc, rules, without, marks)
             + _text_card(src, document, first, last, text, inside, marks)
             + (f'<div class="card"><h2>引用行不在本文件行范围内的条目（{len(outside)} 条）</h2>'
-               f'{"".join(_entry(src, r, document) for r in outside)}</div>' if outside else ""))
+               f'{"".join(_entry(src, r, document, None) for r in outside)}</div>' if outside else ""))
     return page(page_name(document), body, run, _sql(document, src.year, src.has_params), section=DOCUMENTS_PAGE,
                 heading=doc["short_title"] or document, charts=False, css=CSS)
 
@@ -385,7 +385,7 @@ def _text_card(src: Sources, document: str, first: int, last: int, text: dict[in
                rules: list[dict[str, Any]], marks: dict[str, int]) -> str:
     if not src.has_text:
         return ('<div class="card"><h2>条目</h2><p>本次运行的数据仓库没有原文表 catalogue.source_text，'
-                f'下面只列出条目。</p>{"".join(_entry(src, r, document) for r in rules)}</div>')
+                f'下面只列出条目。</p>{"".join(_entry(src, r, document, None) for r in rules)}</div>')
     covering: dict[int, list[str]] = defaultdict(list)
     for r in rules:
         for n in range(max(r["line_first"], first), min(r["line_last"], last) + 1):
@@ -400,7 +400,7 @@ def _text_card(src: Sources, document: str, first: int, last: int, text: dict[in
                          "</div></div>")
         parts.append(f'<section class="clause" id="clause-{a}"><div class="lines">'
                      f"{_lines(text, a, b, covering, marked, document)}</div><div class='entries'>"
-                     f"{''.join(_entry(src, r, document) for r in group)}</div></section>")
+                     f"{''.join(_entry(src, r, document, a) for r in group)}</div></section>")
         n = b + 1
     if n <= last:
         parts.append(f'<div class="free"><div class="lines">{_lines(text, n, last, covering, marked, document)}'
@@ -447,7 +447,8 @@ def _lines(text: dict[int, str], a: int, b: int, covering: dict[int, list[str]],
 
 # --- one catalogue entry -----------------------------------------------------------------------------------------
 
-def _entry(src: Sources, r: dict[str, Any], document: str) -> str:
+def _entry(src: Sources, r: dict[str, Any], document: str, anchor: int | None) -> str:
+    """One catalogue entry; `anchor`: the first of its lines the page shows (None: the page shows none of them)."""
     rule = r["rule_id"]
     costed = r["status"] == "costed"
     flags = [f'<span class="status {"ok" if costed else "no"}">{STATUS_ZH.get(r["status"], r["status"])}</span>',
@@ -460,8 +461,9 @@ def _entry(src: Sources, r: dict[str, Any], document: str) -> str:
             flags.append('<span class="flag">分担比例未明确（按默认比例）</span>')
         if r["beneficiary"]:
             flags.append(f"对象：{BENEFICIARY_ZH.get(r['beneficiary'], html.escape(r['beneficiary']))}")
-    where = (f'<a class="lines-link" href="#L{r["line_first"]}">第{html.escape(str(r["item"]))}项 · '
-             f'第{r["line_first"]}–{r["line_last"]}行</a>')
+    where = f'第{html.escape(str(r["item"]))}项 · 第{r["line_first"]}–{r["line_last"]}行'
+    if anchor is not None:
+        where = f'<a class="lines-link" href="#L{max(anchor, r["line_first"])}">{where}</a>'
     parts = [f'<article class="entry {"costed" if costed else "not-costable"}" id="rule-{html.escape(rule)}">',
              f'<h3><code>{html.escape(rule)}</code> {html.escape(r["title"] or "")}</h3>',
              f'<p class="meta">{where} · {" · ".join(f for f in flags if f)}</p>']
