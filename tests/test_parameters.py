@@ -157,7 +157,7 @@ def test_a_forecast_carries_the_last_value_over_the_gap_and_beyond(tmp_path):
 ])
 def test_a_broken_parameter_is_refused_naming_file_parameter_and_field(tmp_path, params, rules, expected):
     with pytest.raises(catalogue.CatalogueError, match=re.escape(expected)):
-        catalogue.load(catalogue_dir(tmp_path, "parameters:\n" + params, "rules: []\n" if not rules else rules))
+        catalogue.load(catalogue_dir(tmp_path, "parameters:\n" + params, rules or "rules: []\n"))
 
 
 def test_a_number_field_refuses_a_parameter_whose_value_changes(tmp_path):
