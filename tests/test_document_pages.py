@@ -217,7 +217,7 @@ def test_lines_carry_the_source_files_numbers(pages):
 def test_anchors_go_both_ways_and_every_link_lands(pages):
     page = pages["doc-DOC-A.html"]
     assert '<a class="lines-link" href="#L3">第1项 · 第3–4行</a>' in entry(page, "DOC-A-01")
-    assert 'href="#L4">第1项 · 第4–4行</a>' in entry(page, "DOC-A-01B")
+    assert 'href="#L4">第1项 · 第4行</a>' in entry(page, "DOC-A-01B")  # one line
     assert 'href="#L6">第3项 · 第6–7行</a>' in entry(page, "DOC-A-03")
     assert re.findall(r'href="#rule-([^"]+)"', line(page, 3)) == ["DOC-A-01"]
     assert re.findall(r'href="#rule-([^"]+)"', line(page, 4)) == ["DOC-A-01", "DOC-A-01B"]  # overlapping clauses
@@ -371,10 +371,16 @@ def test_every_catalogue_entry_sits_beside_its_lines_on_its_documents_page(real_
     for rule in cat.rules:
         page = pages[f"doc-{rule.document}.html"]
         first, last = rule.citation["lines"]
-        assert f'href="#L{first}">第{html.escape(str(rule.citation["item"]))}项 · 第{first}–{last}行</a>' \
-            in entry(page, rule.id)
+        label = f"第{first}行" if first == last else f"第{first}–{last}行"
+        assert f'href="#L{first}">第{html.escape(str(rule.citation["item"]))}项 · {label}</a>' in entry(page, rule.id)
         cited = [n for n in range(first, last + 1) if f'href="#rule-{rule.id}"' in line(page, n)]
         assert cited == [n for n in range(first, last + 1) if read_lines()[n - 1].strip()], rule.id
+        for name in {n for n, _ in rule.parameters}:  # every parameter the rule uses, with its values
+            assert f'data-testid="param-{rule.id}-{name}"' in entry(page, rule.id), (rule.id, name)
+    for name, shown in pages.items():  # every link lands: lines, entries, items, other documents' lines
+        assert set(re.findall(r'href="#([^"]+)"', shown)) <= set(re.findall(r'id="([^"]+)"', shown)), name
+        for target, anchor in set(re.findall(r'href="([^"#:]+\.html)#([^"]+)"', shown)):
+            assert f'id="{anchor}"' in pages[target], (name, target, anchor)
     for d in cat.documents:  # every line of the document, numbered as in the file
         page = pages[f"doc-{d['document']}.html"]
         first, last = d["source_lines"]

@@ -461,7 +461,7 @@ def _entry(src: Sources, r: dict[str, Any], document: str, anchor: int | None) -
             flags.append('<span class="flag">分担比例未明确（按默认比例）</span>')
         if r["beneficiary"]:
             flags.append(f"对象：{BENEFICIARY_ZH.get(r['beneficiary'], html.escape(r['beneficiary']))}")
-    where = f'第{html.escape(str(r["item"]))}项 · 第{r["line_first"]}–{r["line_last"]}行'
+    where = f'第{html.escape(str(r["item"]))}项 · {lines_label(r["line_first"], r["line_last"])}'
     if anchor is not None:
         where = f'<a class="lines-link" href="#L{max(anchor, r["line_first"])}">{where}</a>'
     parts = [f'<article class="entry {"costed" if costed else "not-costable"}" id="rule-{html.escape(rule)}">',
@@ -477,6 +477,11 @@ def _entry(src: Sources, r: dict[str, Any], document: str, anchor: int | None) -
     parts += [_parameters_html(src, rule, document), _booked_html(src, rule) if costed else "",
               _cases_html(src, rule), "</article>"]
     return "".join(parts)
+
+
+def lines_label(first: int, last: int) -> str:
+    """第145行, or 第143–147行."""
+    return f"第{first}行" if first == last else f"第{first}–{last}行"
 
 
 def _validity(start: Any, end: Any) -> str:
@@ -526,7 +531,7 @@ def _value(v: dict[str, Any], unit: str, document: str, src: Sources) -> str:
     cited = v["document"] or document
     target = "" if cited == document else (page_name(cited) if any(d["document"] == cited for d in src.docs) else None)
     label = (f"{'' if cited == document else html.escape(cited) + ' '}第{html.escape(str(v['item'] or ''))}项 · "
-             f"第{v['line_first']}–{v['line_last']}行")
+             f"{lines_label(v['line_first'], v['line_last'])}")
     where = f'<a href="{target}#L{v["line_first"]}">{label}</a>' if target is not None else label
     return f"{span}：{shown}（依据 {where}）"
 
