@@ -310,6 +310,18 @@ def test_items_without_a_fiscal_clause_are_marked(pages):
     assert '<a href="#item-2">第2项</a>' in page and "原文中已标出 1 项的位置" in text_of(page)
 
 
+def test_a_yearly_lists_period_and_the_list_it_continues_are_shown(warehouse, cases_dir):
+    warehouse.execute("ALTER TABLE catalogue.documents ADD COLUMN valid_from DATE")
+    warehouse.execute("ALTER TABLE catalogue.documents ADD COLUMN valid_to DATE")
+    warehouse.execute("ALTER TABLE catalogue.documents ADD COLUMN continues TEXT")
+    warehouse.execute("UPDATE catalogue.documents SET valid_from = '2025-01-01', valid_to = '2025-12-31', "
+                      "continues = 'DOC-A' WHERE document = 'DOC-B'")
+    pages = documents.build_all(warehouse, RUN, cases_dir)
+    shown = '清单期间 2025-01-01 至 2025-12-31（延续<a href="doc-DOC-A.html">测试产业措施</a>）'
+    assert shown in pages["doc-DOC-B.html"]
+    assert "清单期间" not in pages["doc-DOC-A.html"]
+
+
 def test_a_document_without_entries_still_gets_its_page(pages):
     page = pages["doc-DOC-B.html"]
     assert "<h1>测试补贴调整通知</h1>" in page

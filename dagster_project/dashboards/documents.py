@@ -102,8 +102,7 @@ def _dicts(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
 
 def read_sources(conn: duckdb.DuckDBPyConnection, run: dict, cases_dir: Path = CASES_DIR) -> Sources:
     year = date.fromisoformat(str(run["as_of"])[:10]).year
-    docs = _dicts(conn, """SELECT document, title, short_title, level, issued, line_first, line_last,
-                                  items_without_fiscal_clause FROM catalogue.documents ORDER BY line_first, document""")
+    docs = _dicts(conn, "SELECT * FROM catalogue.documents ORDER BY line_first, document")  # a list's period too
     rules: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in _dicts(conn, """SELECT rule_id, document, item, line_first, line_last, title, status, reason, kind, basis,
                                     expected_share, split_specified, assumption, beneficiary, valid_from, valid_to
@@ -365,11 +364,27 @@ def _head(src: Sources, doc: dict[str, Any], rules: list[dict[str, Any]], withou
     items_p = (f"<p data-testid='items-without'>经审阅没有财政条款的条目（{len(without)} 项，原文中已标出 "
                f"{len(marks)} 项的位置）：{items}</p>" if without else "")
     toc = _toc(src, rules) if rules else ""
+    period = _period(src, doc)
     return (f'<div class="card doc-head"><h2>{html.escape(doc["title"])}</h2>'
             f'<p>{DOC_LEVEL_ZH.get(doc["level"], html.escape(str(doc["level"])))}文件{issued} · 原文第 '
             f'<a href="#L{doc["line_first"]}">{doc["line_first"]}</a>–{doc["line_last"]} 行 · 文件代码 '
-            f'<code>{html.escape(doc["document"])}</code></p><p>{counts}</p>{items_p}'
+            f'<code>{html.escape(doc["document"])}</code>{period}</p><p>{counts}</p>{items_p}'
             f'<p><a href="{DOCUMENTS_PAGE}">返回全部政策原文</a></p>{toc}</div>')
+
+
+def _period(src: Sources, doc: dict[str, Any]) -> str:
+    """' · 清单期间 2024-01-01 至 2024-12-31（延续 …）' for a yearly list (catalogue.documents.valid_from/valid_to,
+    continues), '' for other documents or a warehouse without these columns."""
+    if doc.get("valid_from") is None:
+        return ""
+    text = f" · 清单期间 {doc['valid_from']} 至 {doc['valid_to'] or '（未写明终止日期）'}"
+    earlier = doc.get("continues")
+    if earlier:
+        known = next((d for d in src.docs if d["document"] == earlier), None)
+        name = html.escape(known["short_title"] or earlier) if known else html.escape(earlier)
+        link = f'<a href="{page_name(earlier)}">{name}</a>' if known else name
+        text += f"（延续{link}）"
+    return text
 
 
 def _toc(src: Sources, rules: list[dict[str, Any]]) -> str:
