@@ -37,29 +37,29 @@ def slug(rule_id: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", rule_id.lower()).strip("_")
 
 
-def forms(value: Decimal) -> list[str]:
-    """How the text may write a number: 1.4亿元, 500万元, 200元, 50%, 0.5元."""
+def forms(value: Decimal) -> list[tuple[str, str]]:
+    """How the text may write a number, as (digits, unit): 1.4亿元, 500 万元, 200 元, 50%, 0.5元."""
     out = []
     if value < 1:
-        pct = (value * 100).normalize()
-        out += [f"{pct:f}%", f"{pct:f}％"]
-    if value >= 10 ** 8 and (value / 10 ** 8) == (value / 10 ** 8).quantize(Decimal("0.0001")):
-        out.append(f"{(value / 10 ** 8).normalize():f}亿")
-    if value >= 10 ** 4 and (value / 10 ** 4) == (value / 10 ** 4).quantize(Decimal("0.0001")):
-        out.append(f"{(value / 10 ** 4).normalize():f}万")
-    out.append(f"{value.normalize():f}")
+        out.append((f"{(value * 100).normalize():f}", "[%％]"))
+    for scale, unit in ((10 ** 8, "亿"), (10 ** 4, "万")):
+        if value >= scale and (value / scale) == (value / scale).quantize(Decimal("0.0001")):
+            out.append((f"{(value / scale).normalize():f}", unit))
+    out.append((f"{value.normalize():f}", ""))
     return out
 
 
 def locate(value: Decimal, lines: list[int]) -> tuple[list[int], str] | None:
-    """The first line in the cited range where the number is written, with that line as the quote."""
-    for form in forms(value):
-        pattern = re.compile(rf"(?<![\d.]){re.escape(form)}(?![\d])" if form[-1].isdigit() else re.escape(form))
+    """The first line in the cited range where the number is written (the text puts spaces around numbers: 200 元,
+    100 万元), with that line as the quote."""
+    for digits, unit in forms(value):
+        tail = rf"\s*{unit}" if unit else r"(?![\d.]\d)(?!\s*[万亿%％])"  # 10 is not the 10 of 10 万吨
+        pattern = re.compile(rf"(?<![\d.]){re.escape(digits)}{tail}")
         for n in range(lines[0], lines[1] + 1):
-            if 0 < n <= len(TEXT) and pattern.search(TEXT[n - 1]):
+            if 0 < n <= len(TEXT) and (hit := pattern.search(TEXT[n - 1])):
                 quote = TEXT[n - 1].strip()
                 if len(quote) > 200:
-                    at = pattern.search(quote).start()
+                    at = max(0, hit.start() - len(TEXT[n - 1]) + len(TEXT[n - 1].lstrip()))
                     quote = quote[max(0, at - 90):at + 110]
                 return [n, n], quote
     return None

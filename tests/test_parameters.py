@@ -225,3 +225,23 @@ def test_every_amount_of_the_seeds_is_a_named_parameter():
     used = {name for r in cat.rules for name, _ in r.parameters}
     assert set(cat.parameters) == used  # no parameter left without a rule
     assert len(cat.parameters) >= 780
+
+
+def test_every_value_of_the_seeds_quotes_its_cited_lines():
+    """A parameter value's quote is found in the lines it cites (spaces ignored; a quote may stop at ……), as
+    tests/test_catalogue_format.py checks for the entries' own citations."""
+    from dagster_project.settings import SOURCE_TEXT
+
+    text = SOURCE_TEXT.read_text(encoding="utf-8").splitlines()
+    cat = catalogue.load()
+    exact, missing = 0, []
+    for p in cat.parameters.values():
+        for v in p.values:
+            first, last = v.citation["lines"]
+            cited = re.sub(r"\s", "", "".join(text[first - 1:last]))
+            head = re.sub(r"\s", "", v.citation["quote"]).split("……")[0].strip("…")[:30]
+            exact += first == last
+            if head not in cited:
+                missing.append((p.name, v.citation["lines"], head))
+    assert missing == []
+    assert exact >= 600  # the migration cited 616 of the 788 values to the very line of their number
