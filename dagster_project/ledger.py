@@ -54,7 +54,7 @@ def candidates_sql(rule: Rule, registry_schema: str = "registry") -> str:
     # earlier cohorts of a multi-year measure qualify from cohorts_from; payments.sql keeps what falls due before
     # valid_from out of this policy's liabilities (or pays it then, with earlier_payments: catch_up)
     valid_from, valid_to = rule.cohorts_from or rule.valid_from, rule.valid_to or OPEN_END
-    names = sorted(set(rule.variables) | _fields_used(rule))
+    names = sorted(set(rule.variables) | set(rule.inputs))
     pairs = ", ".join(f"{sql_literal(n)}, {sql_identifier(n)}" for n in names)
     inputs = f"json_object({pairs})" if names else "NULL"
     params = dict(rule_id=sql_literal(rule.id), registry_schema=registry_schema, amount=amount, tier_label=tier,
@@ -73,10 +73,6 @@ def candidates_sql(rule: Rule, registry_schema: str = "registry") -> str:
         if rule.beneficiary == "talent" else {}
     return sql_text(f"rule_candidates_{rule.beneficiary}", **params, **extra, trigger=rule.trigger,
                     valid_from=f"DATE '{valid_from}'", valid_to=f"DATE '{valid_to}'")
-
-
-def _fields_used(rule: Rule) -> set[str]:
-    return set(rule.inputs)
 
 
 def write_catalogue(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str) -> None:

@@ -66,21 +66,27 @@ def talent(tid: str, category: str, arrived: str, employment: str = "full_time",
             "birth_year": 1985}
 
 
+def ledger_of(cat: catalogue.Catalogue, registries: dict[str, list[dict]]) -> duckdb.DuckDBPyConnection:
+    """A connection with the reference tables, the catalogue, the typed registry rows and the ledger built, the
+    levels reconciled to the fen (the caller closes it)."""
+    conn = duckdb.connect()
+    stages.load_reference(conn)
+    write_catalogue(conn, cat, "test-run")
+    for name in REGISTRIES:
+        write_table(conn, f"registry.{name}", typed_frame(name, registries.get(name, [])))
+    build_ledger(conn, cat, "test-run", AS_OF)
+    assert reconciliation_failures(conn).is_empty(), "level amounts do not add up to the awards"
+    return conn
+
+
 @pytest.fixture
 def ledger_from():
     """ledger_from(registries={name: rows}, catalogue_dir=None) -> duckdb connection with the ledger built."""
     conns = []
 
     def build(registries: dict[str, list[dict]], catalogue_dir: Path | None = None):
-        conn = duckdb.connect()
+        conn = ledger_of(catalogue.load(catalogue_dir) if catalogue_dir else catalogue.load(), registries)
         conns.append(conn)
-        stages.load_reference(conn)
-        cat = catalogue.load(catalogue_dir) if catalogue_dir else catalogue.load()
-        write_catalogue(conn, cat, "test-run")
-        for name in REGISTRIES:
-            write_table(conn, f"registry.{name}", typed_frame(name, registries.get(name, [])))
-        build_ledger(conn, cat, "test-run", AS_OF)
-        assert reconciliation_failures(conn).is_empty(), "level amounts do not add up to the awards"
         return conn
 
     yield build

@@ -24,13 +24,11 @@ from typing import Any
 import duckdb
 import pytest
 
-from dagster_project import catalogue, safe_yaml, stages
+from dagster_project import catalogue, safe_yaml
 from dagster_project.catalogue import CATALOGUE_DIR, Catalogue
 from dagster_project.contract import REGISTRIES
-from dagster_project.ledger import build_ledger, reconciliation_failures, write_catalogue
 from dagster_project.settings import SEEDS_DIR, SOURCE_TEXT
-from dagster_project.warehouse import write_table
-from tests.conftest import AS_OF, typed_frame
+from tests.conftest import ledger_of
 
 CASES_DIR = Path(__file__).parent / "cases"
 FILE_KEYS = {"document", "catalogue", "defaults", "common_inputs", "cases"}
@@ -384,16 +382,7 @@ def catalogues(tmp_path_factory):
     return get
 
 
-def build(cat: Catalogue, rows: dict[str, list[dict]]) -> duckdb.DuckDBPyConnection:
-    """The ledger as tests/conftest.py's ledger_from builds it."""
-    conn = duckdb.connect()
-    stages.load_reference(conn)
-    write_catalogue(conn, cat, "test-run")
-    for name in REGISTRIES:
-        write_table(conn, f"registry.{name}", typed_frame(name, rows.get(name, [])))
-    build_ledger(conn, cat, "test-run", AS_OF)
-    assert reconciliation_failures(conn).is_empty(), "level amounts do not add up to the awards"
-    return conn
+build = ledger_of  # the ledger as tests/conftest.py's ledger_from builds it
 
 
 def ledger_lines(conn: duckdb.DuckDBPyConnection, rule: str) -> list[tuple]:

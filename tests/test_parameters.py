@@ -14,11 +14,8 @@ import duckdb
 import pytest
 from sqlglot.tokens import Tokenizer, TokenType
 
-from dagster_project import catalogue, scenarios, stages
-from dagster_project.contract import REGISTRIES
-from dagster_project.ledger import build_ledger, write_catalogue
-from dagster_project.warehouse import write_table
-from tests.conftest import AS_OF, enterprise, lines, typed_frame
+from dagster_project import catalogue, scenarios
+from tests.conftest import enterprise, ledger_of, lines
 
 CIT24 = '{document: T2024, item: "11", lines: [143, 147], quote: 每增加1吨补贴200元}'
 CIT25 = '{document: T2025, item: "9", lines: [20, 22], quote: 每增加1吨补贴150元}'
@@ -89,19 +86,13 @@ FIRM = "91150622MA0PARAM1X"
 
 
 def ledger(cat: catalogue.Catalogue) -> duckdb.DuckDBPyConnection:
-    conn = duckdb.connect()
-    stages.load_reference(conn)
-    write_catalogue(conn, cat, "test-run")
-    rows = {"enterprises": [enterprise(FIRM)],
-            "enterprise_metrics": [metric(FIRM, y, t) for y, t in
-                                   ((2023, "1000"), (2024, "1100"), (2025, "1300"), (2026, "1400"))],
-            "projects": [project("P1", "2024-06-30", "100000"), project("P2", "2025-01-10", "100000"),
-                         project("P3", "2025-03-01", "100000"), project("P4", "2025-03-02", "900000"),
-                         project("P0", "2024-01-20", "100000")]}
-    for name in REGISTRIES:
-        write_table(conn, f"registry.{name}", typed_frame(name, rows.get(name, [])))
-    build_ledger(conn, cat, "test-run", AS_OF)
-    return conn
+    return ledger_of(cat, {
+        "enterprises": [enterprise(FIRM)],
+        "enterprise_metrics": [metric(FIRM, y, t) for y, t in
+                               ((2023, "1000"), (2024, "1100"), (2025, "1300"), (2026, "1400"))],
+        "projects": [project("P1", "2024-06-30", "100000"), project("P2", "2025-01-10", "100000"),
+                     project("P3", "2025-03-01", "100000"), project("P4", "2025-03-02", "900000"),
+                     project("P0", "2024-01-20", "100000")]})
 
 
 def test_each_award_is_booked_under_the_list_in_force_on_its_date(tmp_path):
