@@ -10,6 +10,10 @@ not by take-up, and would make any forecast of take-up look wrong for reasons it
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+import os
+import shutil
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -21,6 +25,7 @@ import polars as pl
 from . import forecast_bands, projection
 from .catalogue import Catalogue
 from .forecast import ForecastConfig, driver_history, fit_drivers, window_for
+from .settings import SEEDS_DIR, SQL_DIR
 from .warehouse import query, write_table
 
 LEVEL_TOTALS = """SELECT award_year AS year, paying_level AS level, sum(amount_yuan) AS amount
@@ -40,10 +45,66 @@ def opened(cat: Catalogue, first: int, last: int) -> Catalogue:
     return dataclasses.replace(cat, rules=rules)
 
 
+CACHED_TABLES = ("backtest", "backtest_summary", "backtest_coverage")  # forecast.*, without their run_id
+KEEP_ENTRIES = 7
+CODE_DIRS = ((Path(__file__).parent, "*.py"), (SQL_DIR, "*.sql"), (SEEDS_DIR, "*.yaml"), (SEEDS_DIR, "*.csv"))
+
+
 def run_backtest(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastConfig, as_of: date, run_id: str,
                  cache_dir: Path | None = None, log: Callable[[str], None] = print,
                  workers: int | None = None) -> dict[str, Any]:
+    """The backtest's tables; reused from `cache_dir` when the registry, the reference data, the catalogue, the
+    settings, the code and the last complete year are all the same as a night that computed them (a re-run, an
+    on-demand run after the nightly one): the backtest is a pure function of these."""
     last = window_for(as_of, cfg).last_complete
+    folder = cache_dir / f"backtest-{cache_key(conn, cat, cfg, last)}" if cache_dir else None
+    if folder and (folder / "stats.json").exists():
+        log(f"backtest: reused from {folder.name} (same registry, catalogue, settings and code)")
+        for table in CACHED_TABLES:
+            write_table(conn, f"forecast.{table}", pl.read_parquet(folder / f"{table}.parquet").with_columns(
+                pl.lit(run_id).alias("run_id")))
+        return json.loads((folder / "stats.json").read_text())
+    stats = _compute_backtest(conn, cat, cfg, last, run_id, cache_dir, log, workers)
+    if folder:
+        _store(conn, folder, stats)
+    return stats
+
+
+def cache_key(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastConfig, last: int) -> str:
+    """SHA-256 of everything the backtest reads: every row of the registry and reference tables (an
+    order-independent sum of row hashes, with the row count), the catalogue version, the settings, the last
+    complete year, and the bytes of the code, SQL and seeds."""
+    digest = hashlib.sha256(repr((cat.version, dataclasses.asdict(cfg), last)).encode())
+    tables = conn.execute("""SELECT schema_name, table_name FROM duckdb_tables()
+                             WHERE database_name = current_database() AND schema_name IN ('registry', 'ref')
+                             ORDER BY ALL""").fetchall()
+    for schema, table in tables:
+        rows = conn.execute(f'SELECT count(*), sum(hash(t)) FROM "{schema}"."{table}" AS t').fetchone()
+        digest.update(f"{schema}.{table}:{rows}".encode())
+    for folder, pattern in CODE_DIRS:
+        for path in sorted(folder.rglob(pattern)):
+            digest.update(path.relative_to(folder).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def _store(conn: duckdb.DuckDBPyConnection, folder: Path, stats: dict[str, Any]) -> None:
+    """Written to a folder of its own and renamed: a concurrent or killed run never leaves half an entry."""
+    part = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
+    part.mkdir(parents=True, exist_ok=True)
+    for table in CACHED_TABLES:
+        query(conn, f"SELECT * EXCLUDE (run_id) FROM forecast.{table}").write_parquet(part / f"{table}.parquet")
+    (part / "stats.json").write_text(json.dumps(stats))
+    try:
+        part.rename(folder)
+    except OSError:  # another run stored the same entry first
+        shutil.rmtree(part, ignore_errors=True)
+    entries = sorted(folder.parent.glob("backtest-*[!p]"), key=lambda f: f.stat().st_mtime, reverse=True)
+    for old in entries[KEEP_ENTRIES:]:  # a few nights back are enough to re-run them
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _compute_backtest(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastConfig, last: int, run_id: str,
+                      cache_dir: Path | None, log: Callable[[str], None], workers: int | None) -> dict[str, Any]:
     cutoff = last - cfg.holdout_years
     held = list(range(cutoff + 1, last + 1))
     first = int(conn.execute("SELECT min(year) FROM forecast.driver_history").fetchone()[0]) + 1

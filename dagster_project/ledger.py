@@ -12,11 +12,14 @@ transform is raised as LedgerError naming the rule, its file and the field conce
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 
 import duckdb
 import polars as pl
+import sqlglot
+from sqlglot import exp
 
-from .catalogue import MONEY_MAX, Catalogue, Rule, rule_record
+from .catalogue import MONEY_MAX, Catalogue, Rule, field_kinds, rule_record
 from .formulas import sql_identifier, sql_literal
 from .warehouse import run_sql, sql_text, write_table
 
@@ -47,7 +50,9 @@ def amount_sql(rule: Rule) -> tuple[str, str]:
     return f"(CASE {' '.join(amounts)} END)", f"(CASE {' '.join(labels)} END)"
 
 
-def candidates_sql(rule: Rule, registry_schema: str = "registry") -> str:
+def candidates_sql(rule: Rule, registry_schema: str = "registry", firm_first: bool = True) -> str:
+    """One rule's candidate query. `firm_first=False` is the reference path (no firm test before the pivot) the
+    tests compare the candidates with."""
     if rule.beneficiary == "programme":
         return sql_text("rule_candidates_programme", rule_id=sql_literal(rule.id))
     amount, tier = amount_sql(rule)
@@ -66,13 +71,35 @@ def candidates_sql(rule: Rule, registry_schema: str = "registry") -> str:
             f"max(m.value) FILTER (WHERE m.metric = {sql_literal(v['metric'])} "
             f"AND m.year = y.award_year + {int(v.get('year_offset', 0))}) AS {sql_identifier(name)}"
             for name, v in rule.variables.items())
+        firm = firm_conditions(rule.eligibility_sql, frozenset(rule.variables)) if firm_first else None
         return sql_text("rule_candidates_enterprise", **params, metrics=", ".join(map(sql_literal, metrics)),
                         first_year=str(valid_from.year), last_year=str(valid_to.year), variable_columns=columns,
-                        min_offset=str(min(offsets)), max_offset=str(max(offsets)))
+                        min_offset=str(min(offsets)), max_offset=str(max(offsets)),
+                        firm_filter=f"uscc IN (SELECT uscc FROM firms WHERE {firm})" if firm else "TRUE")
     extra = {"beneficiary_key": "employer_uscc" if rule.paid_to == "employer" else "person_key"} \
         if rule.beneficiary == "talent" else {}
     return sql_text(f"rule_candidates_{rule.beneficiary}", **params, **extra, trigger=rule.trigger,
                     valid_from=f"DATE '{valid_from}'", valid_to=f"DATE '{valid_to}'")
+
+
+@cache
+def firm_conditions(eligibility_sql: str, variables: frozenset[str]) -> str | None:
+    """The conjuncts of an enterprise rule's eligibility that test the firm alone (its register columns, city,
+    banner; no metric, no award year), or None. The candidate query applies them before it pivots the firm-years'
+    metrics: a rule for Ordos firms then pivots Ordos firms only. The whole eligibility is still applied after the
+    pivot, so the candidates are the same: a row these conjuncts exclude (false or unknown) it excludes too."""
+    firm = set(field_kinds("enterprise", {})) - {"award_year"} - variables
+    kept = [c for c in _conjuncts(sqlglot.parse_one(eligibility_sql, read="duckdb"))
+            if (names := {col.name for col in c.find_all(exp.Column)}) and names <= firm]
+    return " AND ".join(f"({c.sql(dialect='duckdb', identify=True)})" for c in kept) or None
+
+
+def _conjuncts(node: exp.Expression) -> list[exp.Expression]:
+    if isinstance(node, exp.Paren):
+        return _conjuncts(node.this)
+    if isinstance(node, exp.And):
+        return _conjuncts(node.left) + _conjuncts(node.right)
+    return [node]
 
 
 def write_catalogue(conn: duckdb.DuckDBPyConnection, cat: Catalogue, run_id: str) -> None:
