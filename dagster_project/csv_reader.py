@@ -5,6 +5,8 @@ Two readers look at every file and must agree, so no record can be lost or glued
   record as CR LF and LF do), vectorised with numpy over a memory map;
 - `read_records` types nothing: Python's csv module splits records into fields; a record whose field count
   differs from the header's is kept aside with its raw text (a ragged line is never cut or padded).
+Both hold a window or a slice of the file's bytes at a time, never the whole file (the count keeps 13 bytes a
+record: the line it starts on, its field count, whether it is blank).
 Blank records (no cell holds anything) are not records: both readers skip them and count them apart.
 """
 
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
+import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,7 +27,9 @@ import polars as pl
 CHUNK = 16 << 20
 SAMPLE = 1 << 20  # the encoding detector reads the first MB
 HEADER_SCAN = 30  # the header may sit below a title block of up to this many records
-FRAME_ROWS = 200_000  # records turned into a polars frame at a time
+FRAME_ROWS = 200_000  # records turned into a polars frame at a time by the csv module
+SLICE_RECORDS = 1_000_000  # records polars reads at a time (a slice of the file's bytes): memory stays flat
+HEAD_MARKS = 4096  # the byte offset of each of the first records is kept (the body starts below the header)
 DELIMITERS = (",", "\t", ";", "|")
 QUOTE, LF, CR = 0x22, 0x0A, 0x0D
 
@@ -32,15 +38,19 @@ class UnreadableText(Exception):
     """The file cannot be split into records; the message says why in the clerk's words."""
 
 
+RESTART = "restart"  # given by TextRead.batches when polars disagreed: what came before it is void
+
+
 @dataclass
 class TextRead:
-    """What `read_records` found: the records as text, their rows, and what was set aside."""
+    """What `read_records` found: the header, and the records below it in batches."""
 
     header: list[str]
     header_row: int  # line number of the header (1-based)
-    frame: pl.DataFrame  # columns c0..cN (text) and _row (the line a record starts on)
-    rejects: list[dict] = field(default_factory=list)  # {_row, reason, raw}: ragged records
-    blank: int = 0  # blank records after the header
+    # (frame: columns c0..cN (text) and _row (the line a record starts on), rejects: [{_row, reason, raw}] ragged
+    # records) a slice of the file at a time; or RESTART, after which the body is read again from its start
+    batches: Iterator[tuple[pl.DataFrame, list[dict]] | str] = iter(())
+    blank: int = 0  # blank records after the header (final once the batches are consumed)
     above_header: int = 0  # non-blank records above the header (a title block)
 
 
@@ -116,6 +126,8 @@ class RecordCount:
     blank: np.ndarray  # no cell holds anything but spaces (or the record is empty)
     lone_cr: bool  # some record ends in a lone CR (old Mac line endings, or a stray CR in a cell)
     open_quote: bool  # the file ends inside a quoted field
+    # byte offset where a record starts, for the first HEAD_MARKS records and every SLICE_RECORDS-th one
+    marks: dict[int, int] = field(default_factory=dict)
 
     @property
     def records(self) -> int:
@@ -133,33 +145,39 @@ class _Carry:
     fields: int = 1
     content: bool = False
     length: int = 0
+    records: int = 0  # records ended before the window
 
 
 def count_records(path: Path, delimiter: str) -> RecordCount:
     """Records counted from the UTF-8 bytes, independently of the readers that split them: a record ends at LF,
     CR LF or a lone CR outside a quoted field; a quote opens a field only at a field's start (as the csv module
-    reads). Vectorised with numpy over windows of a memory map."""
+    reads). Vectorised with numpy over windows of a memory map; each window is mapped on its own and let go after,
+    so the file's pages do not stay in the process (a 3 GB export would otherwise add 3 GB to its memory)."""
     size = path.stat().st_size
-    out: dict[str, list] = {"lines": [], "fields": [], "blank": []}
+    out: dict[str, list] = {"lines": [], "fields": [], "blank": [], "marks": []}
     if size == 0:
-        return RecordCount(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, bool), False, False)
-    data = np.memmap(path, dtype=np.uint8, mode="r")
+        return RecordCount(np.empty(0, np.int64), np.empty(0, np.int32), np.empty(0, bool), False, False)
+    data = np.memmap(path, dtype=np.uint8, mode="r")  # read only where windows end
     delim = ord(delimiter)
     blank_bytes = (0x20, 0x09, QUOTE, LF, CR, delim)  # with nothing else, a record is blank
     carry, lone_cr = _Carry(), False
     first = 3 if size >= 3 and bytes(data[:3]) == codecs.BOM_UTF8 else 0
+    out["marks"].append((np.array([0]), np.array([first])))
     w0 = first
     while w0 < size:
         w1 = _window_end(data, w0, size)
         following = int(data[w1]) if w1 < size else None
-        lone_cr |= _count_window(np.asarray(data[w0:w1]), following, delim, blank_bytes, carry, out)
+        window = np.memmap(path, dtype=np.uint8, mode="r", offset=w0, shape=(w1 - w0,))
+        lone_cr |= _count_window(np.asarray(window), w0, following, delim, blank_bytes, carry, out)
+        del window
         w0 = w1
     if carry.length:  # a last record without a line ending
         out["lines"].append(np.array([carry.line]))
-        out["fields"].append(np.array([carry.fields]))
+        out["fields"].append(np.array([carry.fields], dtype=np.int32))
         out["blank"].append(np.array([not carry.content]))
+    marks = {int(i): int(o) for idx, off in out["marks"] for i, o in zip(idx, off, strict=True)}
     return RecordCount(*(np.concatenate(out[k]) if out[k] else np.empty(0) for k in ("lines", "fields", "blank")),
-                       lone_cr, carry.in_quote)
+                       lone_cr, carry.in_quote, marks)
 
 
 def _window_end(data: np.ndarray, w0: int, size: int) -> int:
@@ -175,8 +193,8 @@ def _window_end(data: np.ndarray, w0: int, size: int) -> int:
     return end
 
 
-def _count_window(b: np.ndarray, following: int | None, delim: int, blank_bytes: tuple[int, ...], carry: _Carry,
-                  out: dict[str, list]) -> bool:
+def _count_window(b: np.ndarray, w0: int, following: int | None, delim: int, blank_bytes: tuple[int, ...],
+                  carry: _Carry, out: dict[str, list]) -> bool:
     n = len(b)
     ranges, literal = _quoted_ranges(b, np.flatnonzero(b == QUOTE), delim, carry, following)
     ends, lone = _line_ends(b, following)
@@ -204,9 +222,13 @@ def _count_window(b: np.ndarray, following: int | None, delim: int, blank_bytes:
         else:
             lines = carry.lines_seen + 1 + np.searchsorted(ends, record_ends[:-1] + 1)
         out["lines"].append(np.concatenate(([carry.line], lines)))
-        fields = per_segment[:k] + 1
+        fields = (per_segment[:k] + 1).astype(np.int32)  # 4 bytes a record: a 75 M-row export keeps 0.3 GB less
         fields[0] += carry.fields - 1
         out["fields"].append(fields)
+        starts = carry.records + 1 + np.arange(k)  # the records that start after each record ending here
+        marked = (starts < HEAD_MARKS) | (starts % SLICE_RECORDS == 0)
+        out["marks"].append((starts[marked], w0 + record_ends[marked] + 1))
+        carry.records += k
         blank = ~has[:k]
         blank[0] &= not carry.content
         out["blank"].append(blank)
@@ -292,50 +314,106 @@ def _walk_quotes(b: np.ndarray, quotes: np.ndarray, delim: int, carry: _Carry) -
     return np.array(ranges, dtype=np.int64).reshape(-1, 2), np.array(literal, dtype=np.int64)
 
 
-def read_records(path: Path, delimiter: str, is_header, count: RecordCount) -> TextRead:
-    """The records as text; `is_header(cells) -> int` scores a record as the registry's header.
+def read_records(path: Path, delimiter: str, is_header, count: RecordCount, fast: bool = True) -> TextRead:
+    """The header now, the records below it as batches (TextRead.batches); `is_header(cells) -> int` scores a
+    record as the registry's header.
 
     The header is the best-scoring record among the first HEADER_SCAN non-blank ones. When the count found every
-    record below it as wide as the header and no lone CR, polars reads the body (fast); otherwise, or when polars
-    disagrees with the count, the csv module reads it record by record and a record whose field count differs
-    from the header's is set aside with its raw text (extra fields that are all empty, a trailing delimiter, are
-    dropped: no value changes)."""
-    with path.open("r", encoding="utf-8-sig", newline="") as f:
-        raw_lines: list[str] = []
-        reader = csv.reader(_remembering(f, raw_lines), delimiter=delimiter, quotechar='"', strict=False)
-        records = _numbered(reader, raw_lines)
-        try:
-            head = _take_header(records, is_header)
-            fast = _read_body_fast(path, delimiter, head, count)
-            return fast if fast is not None else _read_body(records, head, delimiter)
-        except csv.Error as exc:
-            raise UnreadableText(f"第 {reader.line_num} 行附近无法拆分为字段（{exc}）；"
-                                 "请检查该处的引号是否成对，或单元格是否过长") from exc
-
-
-def _read_body_fast(path: Path, delimiter: str, head, count: RecordCount) -> TextRead | None:
-    """polars over the body when the byte count vouches for every record's width; None when it cannot."""
-    index, header = head[0], head[2]
-    width = len(header)
-    body = slice(index + 1, None)
-    lines, fields, blank = count.lines[body], count.fields[body], count.blank[body]
-    if count.lone_cr or (~blank & (fields != width)).any():
-        return None
-    out = TextRead([h.strip() for h in header], int(count.lines[index]), pl.DataFrame(), blank=int(blank.sum()),
-                   above_header=head[4])
-    if not len(lines):
-        out.frame = _empty(width)
-        return out
+    record below it as wide as the header and no lone CR, polars reads the body (fast), SLICE_RECORDS records at a
+    time from their byte offsets; otherwise, or when polars disagrees with the count on any slice (the batches
+    then give RESTART and the whole body again), the csv module reads it record by record and a record whose field
+    count differs from the header's is set aside with its raw text (extra fields that are all empty, a trailing
+    delimiter, are dropped: no value changes)."""
+    f = path.open("r", encoding="utf-8-sig", newline="")
     try:
-        frame = pl.read_csv(path, has_header=False, skip_lines=int(lines[0]) - 1, separator=delimiter,
-                            quote_char='"', infer_schema=False, new_columns=[f"c{i}" for i in range(width)],
-                            raise_if_empty=False, truncate_ragged_lines=False)
+        reader, records = _records(f, delimiter)
+        head = _unreadable_as_such(reader, lambda: _take_header(records, is_header))
+    except BaseException:
+        f.close()
+        raise
+    out = TextRead([h.strip() for h in head[2]], head[1], above_header=head[4])
+    if fast and _fast_possible(head, count):
+        f.close()
+        out.batches = _fast_batches(path, delimiter, head, count, out, is_header)
+    else:
+        out.batches = _slow_batches(f, reader, records, head, delimiter, out)
+    return out
+
+
+def _records(f, delimiter: str) -> tuple:
+    raw_lines: list[str] = []
+    reader = csv.reader(_remembering(f, raw_lines), delimiter=delimiter, quotechar='"', strict=False)
+    return reader, _numbered(reader, raw_lines)
+
+
+def _unreadable_as_such(reader, step):
+    try:
+        return step()
+    except csv.Error as exc:
+        raise UnreadableText(f"第 {reader.line_num} 行附近无法拆分为字段（{exc}）；"
+                             "请检查该处的引号是否成对，或单元格是否过长") from exc
+
+
+def _fast_possible(head, count: RecordCount) -> bool:
+    """The byte count vouches for every record's width, and knows where the body starts."""
+    index, width = head[0], len(head[2])
+    body = slice(index + 1, None)
+    return (not count.lone_cr and not (~count.blank[body] & (count.fields[body] != width)).any()
+            and (index + 1 == len(count.blank) or index + 1 in count.marks))
+
+
+def _fast_batches(path: Path, delimiter: str, head, count: RecordCount, out: TextRead, is_header):
+    """polars over the body, a slice of SLICE_RECORDS records (by byte offsets) at a time; RESTART and the csv
+    module's reading when polars disagrees with the count."""
+    width, first, n = len(head[2]), head[0] + 1, len(count.blank)
+    out.blank = int(count.blank[first:].sum())
+    bounds = [first, *range((first // SLICE_RECORDS + 1) * SLICE_RECORDS, n, SLICE_RECORDS), n]
+    with path.open("rb") as f:
+        for r0, r1 in itertools.pairwise(bounds):
+            if r0 == r1:
+                continue
+            f.seek(count.marks[r0])
+            data = f.read() if r1 == n else f.read(count.marks[r1] - count.marks[r0])
+            frame = _polars_slice(data, delimiter, width)
+            if frame is None or frame.height != r1 - r0:
+                yield RESTART
+                yield from _slow_from_start(path, delimiter, is_header, out)
+                return
+            keep = ~count.blank[r0:r1]
+            yield frame.with_columns(pl.Series("_row", count.lines[r0:r1], dtype=pl.Int64)).filter(
+                pl.Series(keep)), []
+
+
+def _polars_slice(data: bytes, delimiter: str, width: int) -> pl.DataFrame | None:
+    try:
+        frame = pl.read_csv(io.BytesIO(data), has_header=False, separator=delimiter, quote_char='"',
+                            infer_schema=False, new_columns=[f"c{i}" for i in range(width)], raise_if_empty=False,
+                            truncate_ragged_lines=False)
     except Exception:  # noqa: BLE001 - the record-by-record reader says precisely what is wrong
         return None
-    if frame.height != len(lines) or frame.width != width:
-        return None
-    out.frame = frame.with_columns(pl.Series("_row", lines, dtype=pl.Int64)).filter(pl.Series(~blank))
-    return out
+    return frame if frame.width == width else None
+
+
+def _slow_from_start(path: Path, delimiter: str, is_header, out: TextRead):
+    f = path.open("r", encoding="utf-8-sig", newline="")
+    try:
+        reader, records = _records(f, delimiter)
+        head = _unreadable_as_such(reader, lambda: _take_header(records, is_header))
+    except BaseException:
+        f.close()
+        raise
+    out.blank = 0
+    yield from _slow_batches(f, reader, records, head, delimiter, out)
+
+
+def _slow_batches(f, reader, records, head, delimiter: str, out: TextRead):
+    try:
+        yield from _read_body(records, head, delimiter, out)
+    except csv.Error as exc:
+        raise UnreadableText(f"第 {reader.line_num} 行附近无法拆分为字段（{exc}）；"
+                             "请检查该处的引号是否成对，或单元格是否过长") from exc
+    finally:
+        f.close()
 
 
 def _remembering(f, raw_lines: list[str]) -> Iterator[str]:
@@ -376,19 +454,18 @@ def _take_header(records, is_header) -> tuple:
     return index, line, header, seen[index + 1:], best
 
 
-def _read_body(records, head, delimiter: str) -> TextRead:
-    _, header_line, header, pending, above = head
+def _read_body(records, head, delimiter: str, out: TextRead):
+    _, _, header, pending, _ = head
     width = len(header)
-    out = TextRead([h.strip() for h in header], header_line, pl.DataFrame(), above_header=above)
     columns: list[list] = [[] for _ in range(width + 1)]
-    frames: list[pl.DataFrame] = []
+    rejects: list[dict] = []
 
-    def flush() -> None:
-        if columns[-1]:
-            frames.append(pl.DataFrame({f"c{i}": col for i, col in enumerate(columns[:-1])} |
-                                       {"_row": pl.Series(columns[-1], dtype=pl.Int64)}))
-            for col in columns:
-                col.clear()
+    def batch() -> tuple[pl.DataFrame, list[dict]]:
+        frame = pl.DataFrame({f"c{i}": col for i, col in enumerate(columns[:-1])} |
+                             {"_row": pl.Series(columns[-1], dtype=pl.Int64)}, schema=_empty(width).schema)
+        for col in columns:
+            col.clear()
+        return frame, rejects.copy()
 
     # records the header search read past are re-read here, blank ones included, so none is counted twice
     for line, cells, raw in _chain(((ln, c, r) for _, ln, c, r in pending), records):
@@ -398,17 +475,17 @@ def _read_body(records, head, delimiter: str) -> TextRead:
         if len(cells) > width and _blank(cells[width:]):
             cells = cells[:width]
         if len(cells) != width:
-            out.rejects.append({"_row": line, "raw": raw.rstrip("\r\n"), "reason": (
+            rejects.append({"_row": line, "raw": raw.rstrip("\r\n"), "reason": (
                 f"字段数与表头不符：表头 {width} 列，本行 {len(cells)} 列（常见原因：数字中未加引号的千分位"
                 f"“{delimiter}”、多余或缺少的分隔符、被截断的行）；请修正该行后重新导出")})
-            continue
-        for col, value in zip(columns, (*cells, line), strict=True):
-            col.append(value)
-        if len(columns[-1]) >= FRAME_ROWS:
-            flush()
-    flush()
-    out.frame = pl.concat(frames) if frames else _empty(width)
-    return out
+        else:
+            for col, value in zip(columns, (*cells, line), strict=True):
+                col.append(value)
+        if len(columns[-1]) + len(rejects) >= FRAME_ROWS:
+            yield batch()
+            rejects.clear()
+    if columns[-1] or rejects:
+        yield batch()
 
 
 def _empty(width: int) -> pl.DataFrame:

@@ -9,10 +9,13 @@ A configurable share of rows is deliberately broken so validation and quarantine
 
 from __future__ import annotations
 
+import bisect
 import math
 import multiprocessing
+import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -128,15 +131,15 @@ def _sector_mask(ent: pl.DataFrame, sector: str) -> np.ndarray:
     return (ent.join(sectors, on="industry_code", how="left", maintain_order="left")["sector"] == sector).to_numpy()
 
 
-def _yearly_series(rng: np.random.Generator, uscc: np.ndarray, start_year: np.ndarray, level: np.ndarray,
+def _yearly_series(rng: np.random.Generator, firms: np.ndarray, start_year: np.ndarray, level: np.ndarray,
                    growth: float, vol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A multiplicative random walk per firm from its first year to LAST_YEAR."""
+    """A multiplicative random walk per firm from its first year to LAST_YEAR: (firm, year, value) per row."""
     years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
-    shocks = rng.normal(growth, vol, (len(uscc), len(years)))
+    shocks = rng.normal(growth, vol, (len(firms), len(years)))
     path = level[:, None] * np.exp(np.cumsum(shocks, axis=1))
     alive = years[None, :] >= np.maximum(start_year, FIRST_YEAR)[:, None]
     firm_idx, year_idx = np.nonzero(alive)
-    return uscc[firm_idx], years[year_idx], np.round(path[firm_idx, year_idx], 2)
+    return firms[firm_idx], years[year_idx], np.round(path[firm_idx, year_idx], 2)
 
 
 def _profiles(name: str) -> pl.DataFrame:
@@ -147,46 +150,123 @@ def _num(value: str | None, default: float = 0.0) -> float:
     return float(value) if value not in (None, "") else default
 
 
-def enterprise_metrics(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
-    """Yearly metrics in long form, one generator per row of seeds/synthetic/metric_profiles.csv."""
+# Metric rows are drawn for this many firms at a time and kept on disk as (firm, year, value) until written:
+# at 5 M firms the 75 M rows held as one frame took 11.7 GiB. numpy's draws are sequential, so a slice's draws
+# are those the whole draw would have given it: the rows do not depend on the slice size.
+METRIC_SLICE_FIRMS = 250_000
+METRIC_WRITE_ROWS = 1_000_000  # metric rows turned into text and written at a time
+# Up to this many rows the metrics file is written from one frame, as before slicing (same bytes: a Parquet
+# file's bytes depend on the frame's chunks); above it, in row groups of about METRIC_WRITE_ROWS (same rows).
+METRIC_WHOLE_ROWS = 4_000_000
+METRIC_SCHEMA = {"uscc": pl.String, "year": pl.Int32, "metric": pl.String, "value": pl.Float64, "unit": pl.String}
+_ROW = np.dtype([("firm", "<i4"), ("year", "<i2"), ("value", "<f8")])
+
+
+@dataclass
+class _MetricRows:
+    """One metric's rows in the order drawn, as (firm index, year, value) records in a file of a work folder."""
+
+    metric: str
+    unit: str
+    path: Path
+    rows: int = 0
+
+    def append(self, firm: np.ndarray, year: np.ndarray, value: np.ndarray) -> None:
+        block = np.empty(len(firm), _ROW)
+        block["firm"], block["year"], block["value"] = firm, year, value
+        with self.path.open("ab") as f:
+            block.tofile(f)
+        self.rows += len(block)
+
+    def blocks(self, size: int = METRIC_WRITE_ROWS) -> Iterator[np.ndarray]:
+        for start in range(0, self.rows, size):
+            yield np.fromfile(self.path, _ROW, count=min(size, self.rows - start), offset=start * _ROW.itemsize)
+
+    def frame(self, block: np.ndarray, uscc: pl.Series) -> pl.DataFrame:
+        return pl.DataFrame({"uscc": uscc.gather(block["firm"]), "year": block["year"], "metric": self.metric,
+                             "value": block["value"], "unit": self.unit}, schema=METRIC_SCHEMA)
+
+
+def _draw_metrics(seed: int, ent: pl.DataFrame, work: Path) -> tuple[list[_MetricRows], pl.DataFrame]:
+    """Yearly metrics in long form, one generator per row of seeds/synthetic/metric_profiles.csv, drawn in slices
+    of firms into `work`; (every metric's rows, the guaranteed events that follow them)."""
     rng = _rng(seed, "enterprise_metrics")
     start = ent["registered_on"].dt.year().to_numpy()
-    uscc = ent["uscc"].to_numpy()
     units = dict(reference.load("metrics").select("metric", "unit").iter_rows())
-    made: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    made: dict[str, _MetricRows] = {}
     for p in _profiles("metric_profiles").iter_rows(named=True):
         metric = p["metric"]
+        out = made[metric] = _MetricRows(metric, units[metric], work / f"{len(made):04d}.rows")
+        out.path.touch()
         if p["kind"] == "derived":
-            u, y, v = made[p["derived_from"]]
-            firms, firm_of_row = np.unique(u, return_inverse=True)
-            rate = rng.uniform(_num(p["rate_min"]), _num(p["rate_max"]), len(firms))  # one rate per firm
-            made[metric] = (u, y, np.round(v * rate[firm_of_row], 2))
+            _derive(rng, made[p["derived_from"]], ent["uscc"], p, out)
             continue
-        m = _sector_mask(ent, p["sector"]) & (rng.random(len(uscc)) < _num(p["firm_share"], 1.0))
+        m = _sector_mask(ent, p["sector"]) & (rng.random(ent.height) < _num(p["firm_share"], 1.0))
+        firms = np.flatnonzero(m)
         if p["kind"] == "event":
-            years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
-            hit = rng.random((int(m.sum()), len(years))) < _num(p.get("event_rate"), _num(p["firm_share"], 0.1))
-            hit &= years[None, :] >= start[m][:, None]
-            f, yi = np.nonzero(hit)
-            # an event metric counts events: a firm now and then makes two lists in one year (value 2), which a
-            # rule must read as one award, not none; drawn from its own stream so the other draws stay as they were
-            twice = _rng(seed, f"event_count/{metric}").random(len(f)) < EVENT_TWICE_SHARE
-            made[metric] = (uscc[m][f], years[yi], 1.0 + twice)
+            _draw_events(rng, _rng(seed, f"event_count/{metric}"), firms, start, p, out)
             continue
-        level = _num(p["median"]) * rng.lognormal(0.0, _num(p["sigma"], 1.0), int(m.sum()))
-        made[metric] = _yearly_series(rng, uscc[m], start[m], level, _num(p["growth"]), _num(p["vol"], 0.2))
-    schema = {"uscc": pl.String, "year": pl.Int32, "metric": pl.String, "value": pl.Float64, "unit": pl.String}
-    parts = {metric: pl.DataFrame({"uscc": u, "year": y, "metric": metric, "value": v, "unit": units[metric]},
-                                  schema=schema) for metric, (u, y, v) in made.items()}
-    # Each generated metric has one row per firm and year; only the guaranteed events can repeat a key, so
-    # they alone are checked against the rows of their metrics (a unique() over all rows costs gigabytes).
+        level = _num(p["median"]) * rng.lognormal(0.0, _num(p["sigma"], 1.0), len(firms))
+        for a in range(0, len(firms), METRIC_SLICE_FIRMS):
+            part = slice(a, a + METRIC_SLICE_FIRMS)
+            out.append(*_yearly_series(rng, firms[part], start[firms[part]], level[part], _num(p["growth"]),
+                                       _num(p["vol"], 0.2)))
+    return list(made.values()), _extra_events(rng, ent, units, made)
+
+
+def _draw_events(rng: np.random.Generator, twice_rng: np.random.Generator, firms: np.ndarray, start: np.ndarray,
+                 p: dict, out: _MetricRows) -> None:
+    years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
+    rate = _num(p.get("event_rate"), _num(p["firm_share"], 0.1))
+    for a in range(0, len(firms), METRIC_SLICE_FIRMS):
+        part = firms[a:a + METRIC_SLICE_FIRMS]
+        hit = rng.random((len(part), len(years))) < rate
+        hit &= years[None, :] >= start[part][:, None]
+        f, yi = np.nonzero(hit)
+        # an event metric counts events: a firm now and then makes two lists in one year (value 2), which a
+        # rule must read as one award, not none; drawn from its own stream so the other draws stay as they were
+        twice = twice_rng.random(len(f)) < EVENT_TWICE_SHARE
+        out.append(part[f], years[yi], 1.0 + twice)
+
+
+def _derive(rng: np.random.Generator, source: _MetricRows, uscc: pl.Series, p: dict, out: _MetricRows) -> None:
+    """One rate per firm of the source metric, drawn in the order of the firms' USCCs (as np.unique sorts them)."""
+    firm_ids = np.unique(np.concatenate([np.unique(b["firm"]) for b in source.blocks()] or [np.empty(0, "<i4")]))
+    names, rank = np.unique(uscc.gather(firm_ids).to_numpy(), return_inverse=True)
+    rate = rng.uniform(_num(p["rate_min"]), _num(p["rate_max"]), len(names))
+    for b in source.blocks():
+        out.append(b["firm"], b["year"], np.round(b["value"] * rate[rank[np.searchsorted(firm_ids, b["firm"])]], 2))
+
+
+def _extra_events(rng: np.random.Generator, ent: pl.DataFrame, units: dict[str, str],
+                  made: dict[str, _MetricRows]) -> pl.DataFrame:
+    """The guaranteed events a generated metric does not already hold. Each generated metric has one row per firm
+    and year; only the guaranteed events can repeat a key, so they alone are checked against the rows of their
+    metrics (a unique() over all rows costs gigabytes)."""
     extra = _guaranteed_events(rng, ent, units).unique(["uscc", "year", "metric"], keep="first",
                                                        maintain_order=True)
-    same_metric = [parts[m] for m in extra["metric"].unique(maintain_order=True) if m in parts]
-    if same_metric:
-        extra = extra.join(pl.concat(same_metric).select("uscc", "year", "metric"), on=["uscc", "year", "metric"],
-                           how="anti", maintain_order="left")
-    return pl.concat([*parts.values(), extra]).with_columns(pl.col("value").cast(pl.Decimal(18, 2)))
+    same_metric = [m for m in extra["metric"].unique(maintain_order=True) if m in made]
+    if same_metric:  # their rows of the firms that hold a guaranteed event
+        owners = np.flatnonzero(ent["uscc"].is_in(extra["uscc"].unique().to_list()).to_numpy())
+        keys = [made[m].frame(b[np.isin(b["firm"], owners)], ent["uscc"]) for m in same_metric
+                for b in made[m].blocks()]
+        extra = extra.join(pl.concat([pl.DataFrame(schema=METRIC_SCHEMA), *keys]).select("uscc", "year", "metric"),
+                           on=["uscc", "year", "metric"], how="anti", maintain_order="left")
+    return extra
+
+
+def enterprise_metrics(seed: int, ent: pl.DataFrame) -> pl.DataFrame:
+    """Yearly metrics in long form as one frame (small registries; write_landing writes them in slices)."""
+    with tempfile.TemporaryDirectory(prefix="nmg-metrics-") as work:
+        metrics, extra = _draw_metrics(seed, ent, Path(work))
+        return _metrics_frame(metrics, extra, ent["uscc"])
+
+
+def _metrics_frame(metrics: list[_MetricRows], extra: pl.DataFrame, uscc: pl.Series) -> pl.DataFrame:
+    """All rows as one frame of one chunk per metric, as they were made before slicing (the Parquet writer's
+    bytes follow the chunks)."""
+    parts = [m.frame(np.concatenate([*m.blocks(), np.empty(0, _ROW)]), uscc) for m in metrics]
+    return pl.concat([*parts, extra]).with_columns(pl.col("value").cast(pl.Decimal(18, 2)))
 
 
 def _ordos_owners(ent: pl.DataFrame, sector: str) -> pl.DataFrame:
@@ -520,30 +600,53 @@ def _as_text(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(pl.all().cast(pl.String))
 
 
-def inject_bad_rows(df: pl.DataFrame, registry: str, share: float, seed: int) -> pl.DataFrame:
-    """Corrupt about `share` of the rows (text frame) in ways real exports go wrong; kinds rotate."""
+@dataclass
+class _BadRows:
+    """Which rows of a registry's text to corrupt and how, drawn once for all its rows (they may be written in
+    slices): (row, column, kind) in the order drawn, and the rows repeated at the end (duplicate keys)."""
+
+    changes: list[tuple[int, str, str]]
+    duplicates: list[int]
+    _by_row: list[tuple[int, int]] | None = field(default=None, repr=False)  # (row, index in changes), sorted
+
+    def changes_in(self, start: int, stop: int) -> list[tuple[int, str, str]]:
+        """The changes of rows start … stop - 1, in the order drawn (found by bisection: a registry written in
+        80 slices would otherwise go through every change 80 times)."""
+        if self._by_row is None:
+            self._by_row = sorted((row, i) for i, (row, _, _) in enumerate(self.changes))
+        found = self._by_row[bisect.bisect_left(self._by_row, (start, -1)):bisect.bisect_left(self._by_row, (stop, -1))]
+        return [self.changes[i] for i in sorted(i for _, i in found)]
+
+
+def _bad_rows(height: int, registry: str, share: float, seed: int) -> _BadRows | None:
     from .contract import REGISTRIES
 
     spec = REGISTRIES[registry]
-    k = int(round(df.height * share))
+    k = int(round(height * share))
     if k == 0:
-        return df
+        return None
     rng = _rng(seed, f"bad-{registry}")
-    rows = rng.choice(df.height, k, replace=False)
+    rows = rng.choice(height, k, replace=False)
     kinds = {"check_digit": "uscc", "unknown_region": "region", "negative": "decimal", "non_numeric": "decimal",
              "impossible_date": "date", "empty_required": "text"}
     cols = {kind: next((c.name for c in spec.columns if c.kind in (col_kind, "id_number" if col_kind == "uscc"
                         else col_kind)), None) for kind, col_kind in kinds.items()}
-    changed: dict[str, dict[int, str | None]] = {}  # column -> row -> corrupted value (only k cells are touched)
-    duplicates = []
+    bad = _BadRows([], [])
     for i, row in enumerate(rows.tolist()):
         kind = BAD_KINDS[i % len(BAD_KINDS)]
         if kind == "duplicate_key":
-            duplicates.append(row)
-            continue
-        col = cols.get(kind) or spec.key[0]
-        old = changed.get(col, {}).get(row, df[col][row]) or ""
-        changed.setdefault(col, {})[row] = {
+            bad.duplicates.append(row)
+        else:
+            bad.changes.append((row, cols.get(kind) or spec.key[0], kind))
+    return bad
+
+
+def _corrupt(df: pl.DataFrame, bad: _BadRows, offset: int = 0) -> pl.DataFrame:
+    """The rows offset … offset + df.height of a registry's text with their share of `bad` applied."""
+    changed: dict[str, dict[int, str | None]] = {}  # column -> row -> corrupted value (only k cells are touched)
+    for row, col, kind in bad.changes_in(offset, offset + df.height):
+        old = changed.get(col, {}).get(row - offset, df[col][row - offset]) or ""
+        changed.setdefault(col, {})[row - offset] = {
             "check_digit": old[:-1] + ("0" if old[-1:] != "0" else "1"),
             "unknown_region": "159999",
             "negative": "-" + old.lstrip("-") if old else "-1",
@@ -551,9 +654,17 @@ def inject_bad_rows(df: pl.DataFrame, registry: str, share: float, seed: int) ->
             "impossible_date": "2024-02-30",
             "empty_required": None,
         }[kind]
-    out = df.with_columns(df[col].scatter(list(cells), pl.Series(list(cells.values()), dtype=pl.String))
-                          for col, cells in changed.items())
-    return pl.concat([out, out[duplicates]]) if duplicates else out
+    return df.with_columns(df[col].scatter(list(cells), pl.Series(list(cells.values()), dtype=pl.String))
+                           for col, cells in changed.items())
+
+
+def inject_bad_rows(df: pl.DataFrame, registry: str, share: float, seed: int) -> pl.DataFrame:
+    """Corrupt about `share` of the rows (text frame) in ways real exports go wrong; kinds rotate."""
+    bad = _bad_rows(df.height, registry, share, seed)
+    if bad is None:
+        return df
+    out = _corrupt(df, bad)
+    return pl.concat([out, out[bad.duplicates]]) if bad.duplicates else out
 
 
 def _chinese(df: pl.DataFrame, registry: str) -> pl.DataFrame:
@@ -586,13 +697,16 @@ def write_landing(landing: Path, seed: int, n_enterprises: int, bad_share: float
         "enterprises": lambda: ent,
         "projects": lambda: projects(seed, ent),
         "talents": lambda: talents(seed, ent, sizes),
-        "enterprise_metrics": lambda: enterprise_metrics(seed, ent),
+        "enterprise_metrics": None,  # the largest by far: drawn and written in slices (write_metrics)
     }
     written: dict[str, list[Path]] = {}
     # Writing XLSX is slow pure Python (35 s for 444k rows): it runs in a second process while the rest is made.
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         pending = {}
         for name, make in makers.items():
+            if make is None:
+                written[name] = write_metrics(landing, seed, ent, bad_share, formats[name])
+                continue
             text = inject_bad_rows(_as_text(make()), name, bad_share, seed)
             if formats[name] == "xlsx" and text.height > XLSX_IN_BACKGROUND_ROWS:
                 pending[name] = pool.submit(write_frame, text, landing, name, formats[name])
@@ -601,6 +715,87 @@ def write_landing(landing: Path, seed: int, n_enterprises: int, bad_share: float
             del text
         written |= {name: job.result() for name, job in pending.items()}
     return {name: written[name] for name in makers}
+
+
+def write_metrics(landing: Path, seed: int, ent: pl.DataFrame, bad_share: float, fmt: str) -> list[Path]:
+    """The metrics registry, drawn in slices of firms into a work folder beside the files (removed after), then
+    turned into text, corrupted (bad rows drawn over all rows) and written in slices of rows."""
+    name = "enterprise_metrics"
+    with tempfile.TemporaryDirectory(prefix=".metrics-", dir=landing) as work:
+        metrics, extra = _draw_metrics(seed, ent, Path(work))
+        height = sum(m.rows for m in metrics) + extra.height
+        if height <= METRIC_WHOLE_ROWS or fmt == "xlsx":
+            text = inject_bad_rows(_as_text(_metrics_frame(metrics, extra, ent["uscc"])), name, bad_share, seed)
+            return write_frame(text, landing, name, fmt)
+        bad = _bad_rows(height, name, bad_share, seed) or _BadRows([], [])
+        repeated = sorted((row, i) for i, row in enumerate(bad.duplicates))
+        repeats, offset = [], 0
+        with _SliceWriter(landing, name, fmt) as out:
+            for rows in _metric_slices(metrics, extra, ent["uscc"]):
+                text = _corrupt(_as_text(rows.with_columns(pl.col("value").cast(pl.Decimal(18, 2)))), bad, offset)
+                here = repeated[bisect.bisect_left(repeated, (offset, -1)):
+                                bisect.bisect_left(repeated, (offset + text.height, -1))]
+                if here:  # a duplicate repeats its row as corrupted (a chosen row is corrupted one way only)
+                    repeats.append(text[[r - offset for r, _ in here]].with_columns(
+                        pl.Series("_order", [i for _, i in here])))
+                out.write(text)
+                offset += text.height
+            if repeats:
+                out.write(pl.concat(repeats).sort("_order").drop("_order"))
+        return [out.path]
+
+
+def _metric_slices(metrics: list[_MetricRows], extra: pl.DataFrame, uscc: pl.Series) -> Iterator[pl.DataFrame]:
+    """The metric rows in file order (metric after metric, then the guaranteed events), about METRIC_WRITE_ROWS
+    rows at a time."""
+    pending, rows = [], 0
+    for m in metrics:
+        for block in m.blocks():
+            pending.append(m.frame(block, uscc))
+            rows += len(block)
+            if rows >= METRIC_WRITE_ROWS:
+                yield pl.concat(pending, rechunk=True)
+                pending, rows = [], 0
+    yield pl.concat([*pending, extra], rechunk=True)
+
+
+class _SliceWriter:
+    """A landing file written slice by slice: the same bytes as writing the whole frame for CSV; for Parquet one
+    row group a slice (the same rows as one write, other bytes)."""
+
+    def __init__(self, landing: Path, name: str, fmt: str) -> None:
+        if fmt not in ("csv", "csv-gbk", "parquet"):
+            raise ValueError(f"unknown landing format {fmt!r} for slices; use csv, csv-gbk or parquet")
+        self.name, self.fmt = name, fmt
+        self.path = landing / {"csv": f"{name}.csv", "csv-gbk": f"{name}_gbk.csv", "parquet": f"{name}.parquet"}[fmt]
+        self._file, self._parquet, self._first = None, None, True
+
+    def __enter__(self) -> _SliceWriter:
+        if self.fmt != "parquet":
+            self._file = self.path.open("wb")
+        return self
+
+    def write(self, text: pl.DataFrame) -> None:
+        if self.fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = text.to_arrow(compat_level=pl.CompatLevel.oldest())  # large strings, as the schema says
+            table = table.cast(pa.schema([pa.field(c, pa.large_string()) for c in table.column_names]))
+            if self._parquet is None:
+                self._parquet = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+            self._parquet.write_table(table, row_group_size=max(table.num_rows, 1))
+        elif self.fmt == "csv":
+            self._file.write(text.write_csv(include_header=self._first).encode("utf-8"))
+        else:
+            self._file.write(_chinese(text, self.name).write_csv(include_header=self._first).encode("gbk"))
+        self._first = False
+
+    def __exit__(self, *exc: object) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        if self._file is not None:
+            self._file.close()
 
 
 def write_frame(text: pl.DataFrame, landing: Path, name: str, fmt: str) -> list[Path]:
