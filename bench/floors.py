@@ -77,6 +77,7 @@ from sqlglot import exp  # noqa: E402
 from dagster_project import backtest, catalogue, forecast, ingest, projection, scenarios  # noqa: E402
 from dagster_project.contract import REGISTRIES, header_map, normalise_header  # noqa: E402
 from dagster_project.ledger import OPEN_END, amount_sql  # noqa: E402
+from dagster_project.publish import _fsync  # noqa: E402  (the same fsync the publish step makes)
 from dagster_project.validate import MONEY  # noqa: E402
 from dagster_project.warehouse import PUBLISHED_SCHEMAS  # noqa: E402
 
@@ -729,14 +730,6 @@ def publish_floor(fl: Floors, conn: duckdb.DuckDBPyConnection, warehouse: Path, 
     _fsync(scratch / "copy.duckdb")
     fl.extra["publish_file_copy_s"] = time.perf_counter() - started
     fl.volume["publish_bytes"] = target.stat().st_size
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- all of them --------------------------------------------------------------------------------------------------

@@ -324,13 +324,7 @@ def read_records(path: Path, delimiter: str, is_header, count: RecordCount, fast
     then give RESTART and the whole body again), the csv module reads it record by record and a record whose field
     count differs from the header's is set aside with its raw text (extra fields that are all empty, a trailing
     delimiter, are dropped: no value changes)."""
-    f = path.open("r", encoding="utf-8-sig", newline="")
-    try:
-        reader, records = _records(f, delimiter)
-        head = _unreadable_as_such(reader, lambda: _take_header(records, is_header))
-    except BaseException:
-        f.close()
-        raise
+    f, reader, records, head = _open_at_header(path, delimiter, is_header)
     out = TextRead([h.strip() for h in head[2]], head[1], above_header=head[4])
     if fast and _fast_possible(head, count):
         f.close()
@@ -394,14 +388,19 @@ def _polars_slice(data: bytes, delimiter: str, width: int) -> pl.DataFrame | Non
     return frame if frame.width == width else None
 
 
-def _slow_from_start(path: Path, delimiter: str, is_header, out: TextRead):
+def _open_at_header(path: Path, delimiter: str, is_header):
+    """(open file, csv reader, its records, the header found): the file is closed if no header can be taken."""
     f = path.open("r", encoding="utf-8-sig", newline="")
     try:
         reader, records = _records(f, delimiter)
-        head = _unreadable_as_such(reader, lambda: _take_header(records, is_header))
+        return f, reader, records, _unreadable_as_such(reader, lambda: _take_header(records, is_header))
     except BaseException:
         f.close()
         raise
+
+
+def _slow_from_start(path: Path, delimiter: str, is_header, out: TextRead):
+    f, reader, records, head = _open_at_header(path, delimiter, is_header)
     out.blank = 0
     yield from _slow_batches(f, reader, records, head, delimiter, out)
 

@@ -22,7 +22,7 @@ from dagster_project import catalogue, ledger
     ("\"sales\" > 0", {"sales"}, None),
     ("TRUE", set(), None),
     # a variable named like a register column is the variable
-    ("\"employees\" > 10 AND \"region_code\" = '150602'", {"employees"}, "(\"region_code\" = '150602')"),
+    ("\"industry_code\" > 10 AND \"region_code\" = '150602'", {"industry_code"}, "(\"region_code\" = '150602')"),
 ])
 def test_the_firm_conditions_are_the_conjuncts_on_the_firm_alone(eligibility, variables, expected):
     assert ledger.firm_conditions(eligibility, frozenset(variables)) == expected
