@@ -45,7 +45,8 @@ def opened(cat: Catalogue, first: int, last: int) -> Catalogue:
     return dataclasses.replace(cat, rules=rules)
 
 
-CACHED_TABLES = ("backtest", "backtest_summary", "backtest_coverage")  # forecast.*, without their run_id
+# forecast.*: every table the backtest writes (a reused night must publish the same tables), run_id left blank
+CACHED_TABLES = ("backtest_driver_history", "backtest", "backtest_summary", "backtest_coverage")
 KEEP_ENTRIES = 7
 CODE_DIRS = ((Path(__file__).parent, "*.py"), (SQL_DIR, "*.sql"), (SEEDS_DIR, "*.yaml"), (SEEDS_DIR, "*.csv"))
 
@@ -61,8 +62,9 @@ def run_backtest(conn: duckdb.DuckDBPyConnection, cat: Catalogue, cfg: ForecastC
     if folder and (folder / "stats.json").exists():
         log(f"backtest: reused from {folder.name} (same registry, catalogue, settings and code)")
         for table in CACHED_TABLES:
-            write_table(conn, f"forecast.{table}", pl.read_parquet(folder / f"{table}.parquet").with_columns(
-                pl.lit(run_id).alias("run_id")))
+            frame = pl.read_parquet(folder / f"{table}.parquet")
+            write_table(conn, f"forecast.{table}",
+                        frame.with_columns(pl.lit(run_id).alias("run_id")) if "run_id" in frame.columns else frame)
         return json.loads((folder / "stats.json").read_text())
     stats = _compute_backtest(conn, cat, cfg, last, run_id, cache_dir, log, workers)
     if folder:
@@ -92,13 +94,17 @@ def _store(conn: duckdb.DuckDBPyConnection, folder: Path, stats: dict[str, Any])
     part = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
     part.mkdir(parents=True, exist_ok=True)
     for table in CACHED_TABLES:
-        query(conn, f"SELECT * EXCLUDE (run_id) FROM forecast.{table}").write_parquet(part / f"{table}.parquet")
+        frame = query(conn, f"SELECT * FROM forecast.{table}")
+        if "run_id" in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.Utf8).alias("run_id"))
+        frame.write_parquet(part / f"{table}.parquet")
     (part / "stats.json").write_text(json.dumps(stats))
     try:
         part.rename(folder)
     except OSError:  # another run stored the same entry first
         shutil.rmtree(part, ignore_errors=True)
-    entries = sorted(folder.parent.glob("backtest-*[!p]"), key=lambda f: f.stat().st_mtime, reverse=True)
+    entries = sorted((f for f in folder.parent.glob("backtest-*") if f.suffix != ".tmp"),  # not one being written
+                     key=lambda f: f.stat().st_mtime, reverse=True)
     for old in entries[KEEP_ENTRIES:]:  # a few nights back are enough to re-run them
         shutil.rmtree(old, ignore_errors=True)
 
